@@ -1,0 +1,146 @@
+/**
+ * The PBX adapter port: what the bridge needs from a phone system, in domain words.
+ *
+ * An adapter translates protocol facts into {@link PbxEvent}s and {@link DesiredSettings} into protocol
+ * actions. It deliberately knows nothing of users, status types, Redis or the bridge: it is told which
+ * extension to change and what the settings must be, and it reports what happened on which extension.
+ * Left out on purpose:
+ * - status rules (deferral, shifts, limits): they live in src/status;
+ * - mapping phone-side presence back to a status type: the bridge does it with its configured map;
+ * - echo suppression: the bridge remembers what it pushed;
+ * - retries: the bridge's sync jobs retry, the adapter reports retryable vs permanent faults
+ *   through {@link PbxError}.
+ */
+
+export type PbxKind = 'freepbx' | '3cx';
+
+/** FreePBX presence states understood by PRESENCE_STATE() (see reference/freepbx-ami.md). */
+export type FreepbxPresenceState =
+  'available' | 'chat' | 'away' | 'dnd' | 'xa' | 'unavailable' | 'not_set' | 'invisible';
+
+/** How one status shows on each platform. */
+export interface PbxPresence {
+  freepbx: { dnd: boolean; presence: FreepbxPresenceState; message?: string };
+  '3cx': { profile: string };
+}
+
+/** The settings a user's extension must have, computed by the bridge from the user's current status type. */
+export interface DesiredSettings {
+  /** Status type the settings come from (for pause reasons and logs). */
+  statusId: string;
+  statusName: string;
+  presence: PbxPresence;
+  queues: {
+    /** true: logged in (and unpaused) to every queue in `names`; false: logged out or paused, per `mode`. */
+    loggedIn: boolean;
+    /** `logout` removes the member; `pause` keeps it a member but paused with `reason`. */
+    mode: 'logout' | 'pause';
+    reason: string;
+  };
+  ringMyMobile: boolean;
+  externalCalls: boolean;
+}
+
+/** Which extension to change, with the directory facts the adapter may need. */
+export interface PbxTarget {
+  userId: string;
+  extension: string;
+  /** Queue identifiers on the PBX (FreePBX queue numbers, 3CX queue numbers). */
+  queues: string[];
+  mobile?: string | undefined;
+}
+
+/** What apply() changed; `changed` names the settings that differed and were written. */
+export interface ApplyResult {
+  changed: string[];
+}
+
+/** Phone-side facts as observed on the PBX. Every field is optional: an event carries what changed. */
+export interface PhonePresence {
+  dnd?: boolean;
+  /** FreePBX presence state or 3CX profile name, as the PBX reports it. */
+  presence?: string;
+  queue?: { loggedIn?: boolean; paused?: boolean; reason?: string; queue?: string };
+}
+
+export type PbxEvent =
+  | { type: 'activityStarted'; extension: string; activityId: string; kind: 'call'; at: Date }
+  | { type: 'activityEnded'; extension: string; activityId: string; at: Date }
+  | { type: 'presenceChanged'; extension: string; presence: PhonePresence; at: Date }
+  /** Logged in and receiving events. `restarted`: the PBX itself restarted since the last connection. */
+  | { type: 'connected'; at: Date; restarted: boolean }
+  | { type: 'disconnected'; at: Date; reason: string };
+
+export type PbxEventSink = (event: PbxEvent) => void;
+
+/** One open call as found in a snapshot. */
+export interface SnapshotCall {
+  extension: string;
+  activityId: string;
+  kind: 'call';
+  since?: Date;
+}
+
+/** Full state for reconciliation after a (re)connect. */
+export interface PbxSnapshot {
+  takenAt: Date;
+  calls: SnapshotCall[];
+}
+
+/** Connection state, for readiness, metrics and GET /v1/pbx. */
+export interface PbxConnectionStatus {
+  connected: boolean;
+  /** When the current state (connected or not) began. */
+  since: Date;
+  reconnects: number;
+  lastEventAt: Date | null;
+  lastError: string | null;
+}
+
+export interface PbxAdapter {
+  readonly id: string;
+  readonly kind: PbxKind;
+  /** Starts connecting (in the background, with its own reconnect loop) and delivers events to `sink`. */
+  start(sink: PbxEventSink): Promise<void>;
+  /** Stops for good: closes connections, clears timers, pending actions fail. Idempotent. */
+  stop(): Promise<void>;
+  /** Makes the PBX match `desired` for one extension: read, compare, change only what differs. */
+  apply(target: PbxTarget, desired: DesiredSettings): Promise<ApplyResult>;
+  /** Active calls per extension, for reconciliation. Throws PbxError when not connected. */
+  snapshot(): Promise<PbxSnapshot>;
+  status(): PbxConnectionStatus;
+}
+
+export type PbxErrorCode =
+  /** Not connected, connection dropped, 5xx: try again later. */
+  | 'PBX_UNAVAILABLE'
+  | 'PBX_TIMEOUT'
+  | 'PBX_RATE_LIMITED'
+  /** Permanent: the extension does not exist on the PBX. */
+  | 'PBX_UNKNOWN_EXTENSION'
+  | 'PBX_PERMISSION_DENIED'
+  | 'PBX_AUTH_FAILED'
+  /** Permanent: the feature is not set up for this extension (e.g. no Follow Me on FreePBX). */
+  | 'PBX_FEATURE_NOT_CONFIGURED'
+  /** Permanent: the PBX accepted a write but read-back shows it ignored it. */
+  | 'PBX_FIELD_IGNORED'
+  | 'PBX_LICENCE'
+  /** Permanent: a configured name (profile, queue) is not known to the PBX. */
+  | 'PBX_UNKNOWN_VALUE'
+  | 'PBX_PROTOCOL';
+
+const RETRYABLE: ReadonlySet<PbxErrorCode> = new Set(['PBX_UNAVAILABLE', 'PBX_TIMEOUT', 'PBX_RATE_LIMITED']);
+
+/** A PBX fault. Retryable ones are retried by the sync job; permanent ones fail the sync at once. */
+export class PbxError extends Error {
+  readonly retryable: boolean;
+  constructor(
+    readonly code: PbxErrorCode,
+    message: string,
+    readonly details: { retryAfterMs?: number; extension?: string; field?: string } = {},
+  ) {
+    super(message);
+    this.name = 'PbxError';
+    this.retryable = RETRYABLE.has(code);
+  }
+}
