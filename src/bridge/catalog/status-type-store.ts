@@ -1,0 +1,201 @@
+/**
+ * The status-type catalog in Redis, shared by every daemon on the same Redis. Writes are guarded Lua scripts
+ * (compare-and-set on the type's version); each successful write publishes on the catalog channel so other
+ * daemons refresh their cached copy at once (see catalog-cache.ts).
+ */
+import type { Redis } from 'ioredis';
+import {
+  builtInStatusTypes,
+  defaultPbxPresence,
+  isBuiltIn,
+  slugify,
+  type StatusType,
+} from '../../status/status-type.js';
+import { ApiError } from '../errors.js';
+import type { Keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+
+export type StatusTypeInput = Omit<
+  StatusType,
+  'id' | 'builtIn' | 'version' | 'createdAt' | 'updatedAt' | 'pbxPresence'
+> & {
+  id?: string | undefined;
+  pbxPresence?: StatusType['pbxPresence'] | undefined;
+};
+export type StatusTypePatch = Partial<Omit<StatusTypeInput, 'id' | 'callHandling' | 'pbxPresence'>> & {
+  callHandling?: Partial<StatusType['callHandling']> | undefined;
+  pbxPresence?:
+    | {
+        freepbx?: Partial<StatusType['pbxPresence']['freepbx']> | undefined;
+        '3cx'?: Partial<StatusType['pbxPresence']['3cx']> | undefined;
+      }
+    | undefined;
+};
+
+/** The answer to a write: the type, and non-fatal remarks (e.g. a color shared with another type). */
+export interface WriteResult {
+  statusType: StatusType;
+  warnings: string[];
+}
+
+const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
+
+const MAX_CAS_ATTEMPTS = 5;
+
+export class StatusTypeStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async list(): Promise<StatusType[]> {
+    const all = await this.redis.hvals(this.keys.statusTypes());
+    return all.map((json) => JSON.parse(json) as StatusType).sort(byBuiltInThenName);
+  }
+
+  async get(id: string): Promise<StatusType | null> {
+    const json = await this.redis.hget(this.keys.statusTypes(), id);
+    return json ? (JSON.parse(json) as StatusType) : null;
+  }
+
+  async require(id: string): Promise<StatusType> {
+    const found = await this.get(id);
+    if (!found) throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${id}"`, { id });
+    return found;
+  }
+
+  /** Seeds the built-ins that are missing; never overwrites an admin's edits. */
+  async seedBuiltIns(): Promise<number> {
+    let created = 0;
+    for (const type of builtInStatusTypes(this.clock().toISOString())) {
+      const result = await this.createRaw(type);
+      if (result === 1) created += 1;
+    }
+    if (created > 0) await this.notify();
+    return created;
+  }
+
+  async create(input: StatusTypeInput): Promise<WriteResult> {
+    const id = input.id ?? slugify(input.name);
+    if (!id) {
+      throw new ApiError('VALIDATION_FAILED', 'the request is invalid', {
+        issues: [
+          { path: 'name', message: 'needs at least one letter or digit to derive an id; or give "id"' },
+        ],
+      });
+    }
+    const now = this.clock().toISOString();
+    const { id: _given, ...fields } = input;
+    const type: StatusType = {
+      id,
+      ...fields,
+      builtIn: false,
+      pbxPresence: input.pbxPresence ?? defaultPbxPresence(input.callHandling),
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const result = await this.createRaw(type);
+    if (result === -1) throw new ApiError('NAME_TAKEN', `a status type with id "${id}" exists`, { id });
+    if (result === -2)
+      throw new ApiError('NAME_TAKEN', `a status type named "${type.name}" exists`, { name: type.name });
+    await this.notify();
+    return { statusType: type, warnings: await this.colorWarnings(type) };
+  }
+
+  async update(id: string, patch: StatusTypePatch): Promise<WriteResult> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.require(id);
+      const next = applyPatch(current, patch, this.clock().toISOString());
+      const result = await runScript(
+        this.redis,
+        'updateStatusType',
+        [this.keys.statusTypes(), this.keys.statusTypeNames()],
+        [id, current.version, foldName(current.name), foldName(next.name), JSON.stringify(next)],
+      );
+      if (result === 1) {
+        await this.notify();
+        return { statusType: next, warnings: await this.colorWarnings(next) };
+      }
+      if (result === -2)
+        throw new ApiError('NAME_TAKEN', `a status type named "${next.name}" exists`, { name: next.name });
+      if (result === -4) throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${id}"`, { id });
+    }
+    throw new ApiError('VERSION_CONFLICT', `status type "${id}" kept changing; try again`, { id });
+  }
+
+  /** `inUse` counts users in the type or with it upcoming; supplied by the user store. */
+  async delete(id: string, inUse: (id: string) => Promise<number>): Promise<void> {
+    const current = await this.require(id);
+    if (current.builtIn || isBuiltIn(id))
+      throw new ApiError('BUILT_IN', `"${current.name}" is built in and cannot be deleted`, { id });
+    const users = await inUse(id);
+    if (users > 0) {
+      throw new ApiError(
+        'STATUS_TYPE_IN_USE',
+        `${users} user(s) are in "${current.name}" or have it upcoming`,
+        { id, users },
+      );
+    }
+    const result = await runScript(
+      this.redis,
+      'deleteStatusType',
+      [this.keys.statusTypes(), this.keys.statusTypeNames()],
+      [id, current.version, foldName(current.name)],
+    );
+    if (result === -3)
+      throw new ApiError('VERSION_CONFLICT', `status type "${id}" changed meanwhile; try again`, { id });
+    await this.notify();
+  }
+
+  private async createRaw(type: StatusType): Promise<unknown> {
+    return runScript(
+      this.redis,
+      'createStatusType',
+      [this.keys.statusTypes(), this.keys.statusTypeNames()],
+      [type.id, foldName(type.name), JSON.stringify(type)],
+    );
+  }
+
+  private async colorWarnings(type: StatusType): Promise<string[]> {
+    const others = (await this.list()).filter(
+      (t) => t.id !== type.id && t.color.toUpperCase() === type.color.toUpperCase(),
+    );
+    return others.map((t) => `color ${type.color} is also used by "${t.name}"`);
+  }
+
+  private async notify(): Promise<void> {
+    await this.redis.publish(this.keys.catalogChannel(), String(Date.now()));
+  }
+}
+
+function applyPatch(current: StatusType, patch: StatusTypePatch, now: string): StatusType {
+  return {
+    ...current,
+    ...definedOnly(patch),
+    id: current.id,
+    builtIn: current.builtIn,
+    callHandling: { ...current.callHandling, ...definedOnly(patch.callHandling ?? {}) },
+    pbxPresence: {
+      freepbx: { ...current.pbxPresence.freepbx, ...definedOnly(patch.pbxPresence?.freepbx ?? {}) },
+      '3cx': { ...current.pbxPresence['3cx'], ...definedOnly(patch.pbxPresence?.['3cx'] ?? {}) },
+    },
+    version: current.version + 1,
+    createdAt: current.createdAt,
+    updatedAt: now,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const BUILT_IN_ORDER = ['active', 'idle', 'on-break', 'offline'];
+
+function byBuiltInThenName(a: StatusType, b: StatusType): number {
+  const ai = BUILT_IN_ORDER.indexOf(a.id);
+  const bi = BUILT_IN_ORDER.indexOf(b.id);
+  if (ai !== -1 || bi !== -1) return (ai === -1 ? 99 : ai) - (bi === -1 ? 99 : bi);
+  return a.name.localeCompare(b.name);
+}

@@ -1,0 +1,157 @@
+/**
+ * Loading the configuration: YAML file → ${ENV} interpolation → environment overrides → zod validation →
+ * deep freeze. Every problem is collected and reported together, each with its path, so an admin fixes a
+ * file in one pass. This is the only module that reads process.env (it receives it as an argument).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { configSchema, type Config } from './schema.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `invalid configuration in ${source}:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces ${NAME} and ${NAME:-default} in every string value; an unset NAME without default is a problem. */
+export function interpolate(value: unknown, env: Env, problems: ConfigProblem[], path = ''): unknown {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
+      const found = env[name];
+      if (found !== undefined && found !== '') return found;
+      if (fallback !== undefined) return fallback;
+      problems.push({ path: path || '(root)', message: `environment variable ${name} is not set` });
+      return '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, problems, `${path}[${i}]`));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, problems, path ? `${path}.${k}` : k)]),
+    );
+  }
+  return value;
+}
+
+type Raw = Record<string, unknown>;
+
+function section(raw: Raw, name: string): Raw {
+  const current = raw[name];
+  if (current !== null && typeof current === 'object' && !Array.isArray(current)) return current as Raw;
+  const created: Raw = {};
+  raw[name] = created;
+  return created;
+}
+
+/**
+ * Environment overrides for what a container or systemd unit usually sets. They win over the file.
+ * PB_ADMIN_KEY adds an admin key named "env-admin".
+ */
+export function applyEnvOverrides(raw: Raw, env: Env): Raw {
+  const set = (sectionName: string, key: string, value: unknown) => {
+    if (value !== undefined && value !== '') section(raw, sectionName)[key] = value;
+  };
+  const asNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+  set('server', 'host', env.PB_SERVER_HOST);
+  set('server', 'port', asNumber(env.PB_SERVER_PORT ?? env.PORT));
+  set('redis', 'url', env.PB_REDIS_URL);
+  set('redis', 'keyPrefix', env.PB_REDIS_KEY_PREFIX);
+  set('redis', 'embedded', env.PB_REDIS_EMBEDDED);
+  set('redis', 'embeddedDir', env.PB_REDIS_EMBEDDED_DIR);
+  set('log', 'level', env.PB_LOG_LEVEL);
+  if (env.PB_ADMIN_KEY) {
+    const auth = section(raw, 'auth');
+    const keys = Array.isArray(auth.keys) ? (auth.keys as unknown[]) : [];
+    auth.keys = [...keys, { name: 'env-admin', role: 'admin', key: env.PB_ADMIN_KEY }];
+  }
+  return raw;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function parseYaml(text: string, source: string): Raw {
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => ({
+        path: `line ${e.linePos?.[0]?.line ?? '?'}`,
+        message: e.message.split('\n')[0] ?? '',
+      })),
+    );
+  }
+  const value: unknown = doc.toJS() ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);
+  }
+  return value as Raw;
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((acc, part) => {
+    if (typeof part === 'number') return `${acc}[${part}]`;
+    return acc ? `${acc}.${String(part)}` : String(part);
+  }, '');
+}
+
+/** Validates an already-parsed document (after interpolation). */
+export function validateConfig(raw: unknown, source: string, env: Env = {}): Config {
+  const problems: ConfigProblem[] = [];
+  const interpolated = interpolate(raw, env, problems) as Raw;
+  const withEnv = applyEnvOverrides(interpolated, env);
+  const result = configSchema.safeParse(withEnv);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      problems.push({ path: formatPath(issue.path) || '(root)', message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);
+  return deepFreeze(result.data);
+}
+
+export interface LoadOptions {
+  /** Explicit path (--config or PB_CONFIG); when absent, `defaultPath` is used if it exists. */
+  path?: string | undefined;
+  defaultPath?: string;
+  env: Env;
+}
+
+/** Loads, interpolates, overrides and validates. Throws ConfigError naming every bad field. */
+export function loadConfig({ path, defaultPath = 'config/default.yaml', env }: LoadOptions): {
+  config: Config;
+  source: string;
+} {
+  const chosen = path ?? env.PB_CONFIG ?? (existsSync(defaultPath) ? defaultPath : undefined);
+  if (chosen === undefined)
+    return { config: validateConfig({}, '(built-in defaults)', env), source: '(built-in defaults)' };
+  let text: string;
+  try {
+    text = readFileSync(chosen, 'utf8');
+  } catch (err) {
+    throw new ConfigError(chosen, [
+      { path: '(file)', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` },
+    ]);
+  }
+  return { config: validateConfig(parseYaml(text, chosen), chosen, env), source: chosen };
+}

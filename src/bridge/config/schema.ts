@@ -1,0 +1,186 @@
+/**
+ * The configuration contract (API.md "Configuration"): one zod schema, the single source of defaults.
+ * Everything else receives the parsed, frozen `Config`; nothing outside src/bridge/config reads process.env.
+ */
+import { z } from 'zod';
+
+const durationMs = z.number().int().positive();
+
+const serverSchema = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** Grace period for in-flight requests and workers on SIGTERM/SIGINT. */
+    shutdownTimeoutMs: durationMs.default(10_000),
+    /** Serve the OpenAPI UI at /docs. */
+    docs: z.boolean().default(true),
+  })
+  .strict();
+
+const redisSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .default('redis://127.0.0.1:6379'),
+    keyPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')
+      .default('pb:'),
+    /**
+     * auto: use `url` when it answers, else start a private redis-server child (persistence on).
+     * always: always start the child. never: only `url`.
+     */
+    embedded: z.enum(['auto', 'always', 'never']).default('auto'),
+    embeddedDir: z.string().min(1).default('./data/redis'),
+    /** A command that gets no answer within this fails (requests answer 503, never hang). */
+    commandTimeoutMs: durationMs.default(2_000),
+    connectTimeoutMs: durationMs.default(2_000),
+    /**
+     * Users are spread over this many partitions; each partition is one Redis Cluster hash slot holding its
+     * users' keys and its own event stream. Fixed for the life of a data set.
+     */
+    partitions: z.number().int().min(1).max(256).default(8),
+    /** Events kept per partition stream (the outbox, SSE resume window). */
+    streamMaxLen: z.number().int().min(1000).default(100_000),
+  })
+  .strict();
+
+const roleSchema = z.enum(['admin', 'supervisor', 'agent', 'integration']);
+
+const keySchema = z
+  .object({
+    name: z.string().min(1).max(64),
+    role: roleSchema,
+    key: z.string().min(16, 'must be at least 16 characters'),
+    userId: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((k) => (k.role === 'agent') === (k.userId !== undefined), {
+    message: 'userId is required for agent keys and allowed only for them',
+    path: ['userId'],
+  });
+
+const authSchema = z
+  .object({
+    keys: z.array(keySchema).default([]),
+    /** Where a generated admin key is kept when no key is configured at all. */
+    generatedKeyFile: z.string().min(1).default('./data/admin.key'),
+  })
+  .strict()
+  .refine((a) => new Set(a.keys.map((k) => k.name)).size === a.keys.length, {
+    message: 'key names must be unique',
+    path: ['keys'],
+  })
+  .refine((a) => new Set(a.keys.map((k) => k.key)).size === a.keys.length, {
+    message: 'two keys have the same secret',
+    path: ['keys'],
+  });
+
+const statusSchema = z
+  .object({
+    defaultOnShiftStart: z.string().min(1).default('active'),
+    connectionTimeoutSeconds: z.number().int().min(5).max(86_400).default(90),
+    requireShift: z.boolean().default(false),
+    /** After-call work: seconds after a call ends during which the user still counts as engaged. 0 = off. */
+    wrapUpSeconds: z.number().int().min(0).max(3_600).default(0),
+  })
+  .strict();
+
+const syncSchema = z
+  .object({
+    /** Periodic full re-sync of every user (repairs drift). */
+    reconcileIntervalSeconds: z.number().int().min(10).default(300),
+    /** Queue handling for statuses without queue login: remove the member, or pause it with the status name. */
+    queueMode: z.enum(['logout', 'pause']).default('logout'),
+    attempts: z.number().int().min(1).max(100).default(8),
+    backoffMs: durationMs.default(500),
+    concurrency: z.number().int().min(1).max(1000).default(20),
+  })
+  .strict();
+
+const presenceMapSchema = z
+  .record(z.string(), z.string().min(1))
+  .default({})
+  .describe('phone-side fact → status type id, e.g. {"dnd:on": "on-break", "profile:Away": "idle"}');
+
+const backoffSchema = z
+  .object({ initialMs: durationMs.default(500), maxMs: durationMs.default(30_000) })
+  .strict()
+  .default({ initialMs: 500, maxMs: 30_000 });
+
+const freepbxSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-"'),
+    kind: z.literal('freepbx'),
+    ami: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(5038),
+        username: z.string().min(1),
+        secret: z.string().min(1),
+      })
+      .strict(),
+    pingIntervalMs: durationMs.default(10_000),
+    pingTimeoutMs: durationMs.default(5_000),
+    actionTimeoutMs: durationMs.default(5_000),
+    backoff: backoffSchema,
+    memberInterfaceTemplate: z.string().min(1).default('Local/{ext}@from-queue/n'),
+    stateInterfaceTemplate: z.string().min(1).default('hint:{ext}@ext-local'),
+    presenceMap: presenceMapSchema,
+  })
+  .strict();
+
+const threeCxSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and "-"'),
+    kind: z.literal('3cx'),
+    url: z.string().url(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+    /** PEM file of the CA that signed a self-signed PBX certificate. TLS verification is never turned off. */
+    caFile: z.string().min(1).optional(),
+    callEvents: z.enum(['websocket', 'polling']).default('websocket'),
+    callPollIntervalMs: durationMs.default(2_000),
+    presencePollIntervalMs: durationMs.default(15_000),
+    requestTimeoutMs: durationMs.default(10_000),
+    externalCalls: z
+      .object({ enabled: z.boolean().default(false) })
+      .strict()
+      .default({ enabled: false }),
+    backoff: backoffSchema,
+    presenceMap: presenceMapSchema,
+  })
+  .strict();
+
+const pbxSchema = z
+  .array(z.discriminatedUnion('kind', [freepbxSchema, threeCxSchema]))
+  .default([])
+  .refine((list) => new Set(list.map((p) => p.id)).size === list.length, {
+    message: 'pbx ids must be unique',
+  });
+
+const logSchema = z
+  .object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.default(serverSchema.parse({})),
+    redis: redisSchema.default(redisSchema.parse({})),
+    auth: authSchema.default(authSchema.parse({})),
+    status: statusSchema.default(statusSchema.parse({})),
+    sync: syncSchema.default(syncSchema.parse({})),
+    log: logSchema.default(logSchema.parse({})),
+    pbx: pbxSchema,
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ApiKeyConfig = z.infer<typeof keySchema>;
+export type Role = z.infer<typeof roleSchema>;
+export type PbxConfig = z.infer<typeof pbxSchema>[number];
+export type FreepbxConfig = z.infer<typeof freepbxSchema>;
+export type ThreeCxConfig = z.infer<typeof threeCxSchema>;

@@ -1,0 +1,161 @@
+/**
+ * The composition root: builds every part from the frozen config, starts them in order and stops them in
+ * reverse. Each stop step is caught so one failing part cannot keep the others running; stop() is idempotent.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { ensureGeneratedAdminKey } from './admin-key.js';
+import { CatalogCache } from './catalog/catalog-cache.js';
+import { StatusTypeStore } from './catalog/status-type-store.js';
+import type { Config } from './config/schema.js';
+import { Health } from './health.js';
+import { buildApp } from './http/app.js';
+import { KeyRing } from './http/auth.js';
+import { statusTypeRoutes } from './http/routes/status-types.js';
+import { userRoutes } from './http/routes/users.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { createBlockingClient, createCommandClient } from './redis/connection.js';
+import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
+import { Keys } from './redis/keys.js';
+import { defineScripts } from './redis/scripts.js';
+import { UserService } from './users/user-service.js';
+import { UserStore } from './users/user-store.js';
+
+export interface DaemonOptions {
+  config: Config;
+  log: Logger;
+  version?: string;
+  clock?: () => Date;
+}
+
+type StopStep = { name: string; run: () => Promise<unknown> };
+
+/** Spans kept per user in Redis; reports need at most a few weeks of a busy agent's changes. */
+const HISTORY_MAX = 2000;
+
+export class Daemon {
+  readonly metrics: Metrics = createMetrics();
+  app: FastifyInstance | undefined;
+  redis: Redis | undefined;
+  private stopSteps: StopStep[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: DaemonOptions) {}
+
+  get address(): string | undefined {
+    const addr = this.app?.server.address();
+    return addr && typeof addr === 'object' ? `http://127.0.0.1:${addr.port}` : undefined;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    const embedded = await ensureRedis({ ...config.redis, log });
+    if (embedded) this.onStop('embedded redis', () => (embedded as EmbeddedRedis).stop());
+
+    const conn = {
+      url: config.redis.url,
+      commandTimeoutMs: config.redis.commandTimeoutMs,
+      connectTimeoutMs: config.redis.connectTimeoutMs,
+    };
+    const redis = createCommandClient(conn, log, 'command');
+    this.redis = redis;
+    this.onStop('redis', () => redis.quit().catch(() => redis.disconnect()));
+    await redis.connect();
+    defineScripts(redis);
+
+    const keys = new Keys(config.redis.keyPrefix, config.redis.partitions);
+    const clock = this.options.clock ?? (() => new Date());
+    const statusTypes = new StatusTypeStore(redis, keys, clock);
+    const seeded = await statusTypes.seedBuiltIns();
+    if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
+
+    const subscriber = createBlockingClient(conn, log, 'catalog-subscriber');
+    this.onStop('catalog subscriber', () => subscriber.quit().catch(() => subscriber.disconnect()));
+    const catalog = new CatalogCache(statusTypes, subscriber, keys, log.child({ component: 'catalog' }));
+    await catalog.start();
+
+    const store = new UserStore(redis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
+    const users = new UserService(
+      store,
+      catalog,
+      config.status,
+      this.metrics,
+      log.child({ component: 'users' }),
+      clock,
+    );
+
+    const health = new Health(redis);
+    const v1: FastifyPluginAsyncZod[] = [
+      statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
+      userRoutes({ users, store, catalog, defaultShiftStatus: config.status.defaultOnShiftStart, clock }),
+    ];
+    const app = await buildApp({
+      log,
+      redis,
+      keyRing: this.keyRing(),
+      health,
+      metrics: this.metrics,
+      v1,
+      docs: config.server.docs,
+      ...(this.options.version ? { version: this.options.version } : {}),
+    });
+    this.app = app;
+    this.onStop('http', async () => {
+      health.markStopping();
+      await app.close();
+    });
+    await app.listen({ host: config.server.host, port: config.server.port });
+    log.info(
+      { address: this.address, redis: redactUrl(config.redis.url), embeddedRedis: Boolean(embedded) },
+      'presence-bridge started',
+    );
+  }
+
+  /** Stops everything started so far, newest first. Safe to call more than once and after a failed start. */
+  stop(): Promise<void> {
+    this.stopping ??= this.runStopSteps();
+    return this.stopping;
+  }
+
+  private async runStopSteps(): Promise<void> {
+    for (const step of [...this.stopSteps].reverse()) {
+      try {
+        await step.run();
+      } catch (err) {
+        this.options.log.warn({ step: step.name, err: (err as Error).message }, 'stop step failed');
+      }
+    }
+    this.options.log.info('presence-bridge stopped');
+  }
+
+  private onStop(name: string, run: () => Promise<unknown>): void {
+    this.stopSteps.push({ name, run });
+  }
+
+  private keyRing(): KeyRing {
+    const { auth } = this.options.config;
+    if (auth.keys.length > 0) return new KeyRing(auth.keys);
+    const generated = ensureGeneratedAdminKey(auth.generatedKeyFile);
+    this.options.log.warn(
+      { file: generated.path, created: generated.created },
+      'no API keys configured: using a generated admin key kept in this file (configure auth.keys for production)',
+    );
+    return new KeyRing([generated.key]);
+  }
+}
+
+/** redis://user:secret@host → redis://user:***@host, so a password in the URL never reaches the log. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Bearer-key authentication and role checks (API.md "Auth").
+ * Keys are compared in constant time: each configured key's SHA-256 digest is compared with the presented one's
+ * using timingSafeEqual, always against every key, so neither the match nor its position leaks through timing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { ApiKeyConfig, Role } from '../config/schema.js';
+import { ApiError } from '../errors.js';
+
+export interface Principal {
+  name: string;
+  role: Role;
+  /** Only for agent keys: the one user the key may read and change. */
+  userId?: string | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+
+export class KeyRing {
+  private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
+
+  constructor(keys: readonly ApiKeyConfig[]) {
+    this.entries = keys.map((k) => ({
+      digest: digest(k.key),
+      principal: { name: k.name, role: k.role, userId: k.userId },
+    }));
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  identify(presented: string): Principal | null {
+    const candidate = digest(presented);
+    let found: Principal | null = null;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, candidate)) found = entry.principal;
+    }
+    return found;
+  }
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+export function authenticate(request: FastifyRequest, ring: KeyRing): Principal {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? BEARER.exec(header) : null;
+  const principal = match?.[1] ? ring.identify(match[1]) : null;
+  if (!principal)
+    throw new ApiError('UNAUTHENTICATED', 'a valid "Authorization: Bearer <key>" header is required');
+  request.principal = principal;
+  return principal;
+}
+
+/** Who may do something: listed roles, plus agents acting on their own user when `self` is set. */
+export interface AccessRule {
+  roles: readonly Role[];
+  /** Agents may act only on this user id (taken from the route's params). */
+  agentSelf?: boolean;
+}
+
+export function authorize(request: FastifyRequest, rule: AccessRule, userId?: string): Principal {
+  const principal = request.principal;
+  if (!principal)
+    throw new ApiError('UNAUTHENTICATED', 'a valid "Authorization: Bearer <key>" header is required');
+  if (rule.roles.includes(principal.role)) return principal;
+  if (rule.agentSelf && principal.role === 'agent' && userId !== undefined && principal.userId === userId)
+    return principal;
+  throw new ApiError('FORBIDDEN', `the "${principal.role}" key "${principal.name}" may not do this`);
+}
+
+export const ANY_ROLE: AccessRule = { roles: ['admin', 'supervisor', 'agent', 'integration'] };
+export const ADMIN_ONLY: AccessRule = { roles: ['admin'] };

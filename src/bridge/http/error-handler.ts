@@ -1,0 +1,94 @@
+/**
+ * The one HTTP error handler. Errors below 500 pass through as {error: {code, message, details}}; Redis being
+ * away becomes 503 NOT_READY; anything else is logged with its cause and answered with a generic 500 that
+ * reveals nothing internal.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ApiError, ERROR_CATALOGUE, notReady, type ErrorCode, type ValidationIssue } from '../errors.js';
+import { isRedisUnavailable } from '../redis/unavailable.js';
+
+interface CodedError {
+  code: string;
+  message: string;
+  httpStatus?: number;
+  statusCode?: number;
+  details?: Record<string, unknown>;
+}
+
+/** Domain errors (src/status) carry a stable code that is listed in the catalogue. */
+function asCatalogued(err: unknown): ApiError | null {
+  if (err instanceof ApiError) return err;
+  const coded = err as Partial<CodedError>;
+  if (
+    typeof coded?.code === 'string' &&
+    coded.code in ERROR_CATALOGUE &&
+    (err as Error).name === 'DomainError'
+  ) {
+    return new ApiError(coded.code as ErrorCode, coded.message ?? coded.code, coded.details);
+  }
+  return null;
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+};
+
+function zodIssues(err: FastifyError): ValidationIssue[] {
+  const where = (err as FastifyError & { validationContext?: string }).validationContext;
+  return (err.validation ?? []).map((v) => {
+    const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    const path =
+      where && where !== 'body'
+        ? [where === 'querystring' ? 'query' : where, field].filter(Boolean).join('.')
+        : field;
+    return { path: path || '(body)', message: v.message ?? 'invalid' };
+  });
+}
+
+function translate(err: FastifyError): ApiError | null {
+  const catalogued = asCatalogued(err);
+  if (catalogued) return catalogued;
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    return new ApiError('VALIDATION_FAILED', 'the request is invalid', { issues: zodIssues(err) });
+  }
+  const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (mapped === 'PAYLOAD_TOO_LARGE') return new ApiError(mapped, 'the body is over 64 KiB');
+  if (mapped) return new ApiError(mapped, err.message);
+  if (err instanceof SyntaxError && err.statusCode === 400)
+    return new ApiError('INVALID_JSON', 'the body is not valid JSON');
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500 && err.code?.startsWith('FST_')) {
+    return new ApiError('VALIDATION_FAILED', err.message);
+  }
+  return null;
+}
+
+export function installErrorHandling(app: FastifyInstance, onRedisError: () => void): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    let answer = translate(err);
+    if (!answer && isRedisUnavailable(err)) {
+      onRedisError();
+      answer = notReady();
+    }
+    if (!answer) {
+      request.log.error({ err }, 'unhandled error');
+      answer = new ApiError('INTERNAL', 'internal error; see the server log');
+    }
+    return reply.code(answer.statusCode).send({
+      error: {
+        code: answer.code,
+        message: answer.message,
+        ...(answer.details ? { details: answer.details } : {}),
+      },
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
+    }),
+  );
+}

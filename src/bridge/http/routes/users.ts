@@ -1,0 +1,320 @@
+/**
+ * /v1/users: the directory and every command on a user's state (API.md "Users"). Each command route is a row of
+ * one table: who may call it, how the request becomes a domain command, and how the result is answered.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { openSpan, type Actor, type Command, type UserState } from '../../../status/index.js';
+import type { CatalogCache } from '../../catalog/catalog-cache.js';
+import type { SyncRecord } from '../../users/user-view.js';
+import { userView } from '../../users/user-view.js';
+import type { UserService } from '../../users/user-service.js';
+import type { UserStore } from '../../users/user-store.js';
+import { authorize, type AccessRule, type Principal } from '../auth.js';
+import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/common.js';
+import {
+  beginActivityBody,
+  directoryBody,
+  historyPage,
+  historyQuery,
+  listUsersQuery,
+  selectStatusBody,
+  startShiftBody,
+  statusChangeResult,
+  userPage,
+  userResult,
+  userStateBody,
+} from '../schemas/users.js';
+
+export interface UserRoutesDeps {
+  users: UserService;
+  store: UserStore;
+  catalog: CatalogCache;
+  defaultShiftStatus: string;
+  /** PBX sync record of a user, when PBX sync runs. */
+  syncRecord?: (userId: string) => Promise<SyncRecord | null>;
+  clock?: () => Date;
+}
+
+const tags = ['users'];
+const security = [{ bearer: [] }];
+const idParams = z.object({ id: userId });
+
+const READERS: AccessRule = { roles: ['admin', 'supervisor'], agentSelf: true };
+const CHANGERS: AccessRule = { roles: ['admin', 'supervisor', 'integration'], agentSelf: true };
+const DIRECTORY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
+const ACTIVITY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
+const HEARTBEAT_SENDERS: AccessRule = { roles: ['admin', 'integration'], agentSelf: true };
+
+/** Who the change is attributed to: an agent acts for themselves, others act as supervisors. */
+function actorOf(principal: Principal): Actor {
+  if (principal.role === 'agent') return 'user';
+  if (principal.role === 'integration') return 'integration';
+  return 'supervisor';
+}
+
+export const userRoutes =
+  (deps: UserRoutesDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const view = async (state: UserState) =>
+      userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
+
+    app.put(
+      '/users/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Create or update a directory entry',
+          params: idParams,
+          body: directoryBody,
+          response: { 200: userStateBody, 201: userStateBody, ...errorResponses() },
+        },
+      },
+      async (request, reply) => {
+        authorize(request, DIRECTORY_WRITERS);
+        const b = request.body;
+        const existing = await deps.store.load(request.params.id);
+        const directory = {
+          displayName: b.displayName,
+          pbx: b.pbx !== undefined ? b.pbx : (existing?.directory.pbx ?? null),
+          mobile: b.mobile !== undefined ? b.mobile : (existing?.directory.mobile ?? null),
+          queues: b.queues ?? existing?.directory.queues ?? [],
+          wrapUpSeconds:
+            b.wrapUpSeconds !== undefined ? b.wrapUpSeconds : (existing?.directory.wrapUpSeconds ?? null),
+        };
+        const { state } = await deps.users.execute(request.params.id, { type: 'upsertDirectory', directory });
+        return reply.code(existing ? 200 : 201).send(await view(state));
+      },
+    );
+
+    app.get(
+      '/users',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Page of user states (supervisor board)',
+          querystring: listUsersQuery,
+          response: { 200: userPage, ...errorResponses() },
+        },
+      },
+      async (request) => {
+        authorize(request, { roles: ['admin', 'supervisor'] });
+        const { status, cursor, limit } = request.query;
+        const { ids, more } = await deps.store.pageIds(limit, cursor, status);
+        const states = (await deps.store.loadMany(ids)).filter((s): s is UserState => s !== null);
+        return {
+          items: await Promise.all(states.map(view)),
+          nextCursor: more ? (ids[ids.length - 1] ?? null) : null,
+        };
+      },
+    );
+
+    app.get(
+      '/users/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'One user state',
+          params: idParams,
+          response: { 200: userStateBody, ...errorResponses(404) },
+        },
+      },
+      async (request) => {
+        authorize(request, READERS, request.params.id);
+        return view(await deps.users.get(request.params.id));
+      },
+    );
+
+    app.delete(
+      '/users/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Delete a user (admin)',
+          params: idParams,
+          response: { 204: z.null(), ...errorResponses(404) },
+        },
+      },
+      async (request, reply) => {
+        authorize(request, { roles: ['admin'] });
+        await deps.users.delete(request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/users/:id/history',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Status spans, newest first (the open one first)',
+          params: idParams,
+          querystring: historyQuery,
+          response: { 200: historyPage, ...errorResponses(404) },
+        },
+      },
+      async (request) => {
+        authorize(request, READERS, request.params.id);
+        const state = await deps.users.get(request.params.id);
+        const { from, to, limit } = request.query;
+        const now = (deps.clock?.() ?? new Date()).toISOString();
+        const stored = await deps.store.history(state.id, 2000);
+        const all = [openSpan(state, await deps.catalog.get(), now), ...stored];
+        const fromMs = from ? Date.parse(from) : -Infinity;
+        const toMs = to ? Date.parse(to) : Infinity;
+        const items = all.filter(
+          (s) => Date.parse(s.from) < toMs && (s.to === null || Date.parse(s.to) > fromMs),
+        );
+        return { items: items.slice(0, limit) };
+      },
+    );
+
+    type CommandRoute = {
+      method: 'PUT' | 'POST' | 'DELETE';
+      url: string;
+      summary: string;
+      access: AccessRule;
+      body?: z.ZodType;
+      params?: z.ZodObject;
+      toCommand: (request: FastifyRequest, actor: Actor) => Command;
+      answer: (
+        reply: FastifyReply,
+        state: UserState,
+        changed: boolean,
+        request: FastifyRequest,
+      ) => Promise<unknown>;
+    };
+
+    const userAnswer = async (reply: FastifyReply, state: UserState) =>
+      reply.code(200).send({ user: await view(state) });
+
+    const COMMANDS: CommandRoute[] = [
+      {
+        method: 'PUT',
+        url: '/users/:id/status',
+        summary: 'Select a status: 200 applied now, 202 deferred (upcoming)',
+        access: CHANGERS,
+        body: selectStatusBody,
+        toCommand: (r, actor) => ({
+          type: 'selectStatus',
+          statusId: (r.body as { statusId: string }).statusId,
+          actor,
+        }),
+        answer: async (reply, state, _changed, r) => {
+          const applied = state.upcoming?.id !== (r.body as { statusId: string }).statusId;
+          return reply.code(applied ? 200 : 202).send({ applied, user: await view(state) });
+        },
+      },
+      {
+        method: 'DELETE',
+        url: '/users/:id/status/upcoming',
+        summary: 'Cancel the upcoming status',
+        access: CHANGERS,
+        toCommand: (_r, actor) => ({ type: 'cancelUpcoming', actor }),
+        answer: userAnswer,
+      },
+      {
+        method: 'POST',
+        url: '/users/:id/shift',
+        summary: 'Start a shift',
+        access: CHANGERS,
+        body: startShiftBody,
+        toCommand: (r, actor) => ({
+          type: 'startShift',
+          statusId: (r.body as { statusId?: string } | undefined)?.statusId ?? deps.defaultShiftStatus,
+          actor,
+        }),
+        answer: userAnswer,
+      },
+      {
+        method: 'DELETE',
+        url: '/users/:id/shift',
+        summary: 'End the shift (status becomes Offline)',
+        access: CHANGERS,
+        toCommand: (_r, actor) => ({ type: 'endShift', actor }),
+        answer: userAnswer,
+      },
+      {
+        method: 'DELETE',
+        url: '/users/:id/wrap-up',
+        summary: 'End wrap-up (after-call work) early',
+        access: CHANGERS,
+        toCommand: () => ({ type: 'endWrapUp' }),
+        answer: userAnswer,
+      },
+      {
+        method: 'POST',
+        url: '/users/:id/activities',
+        summary: 'Begin a system activity (idempotent on id)',
+        access: ACTIVITY_WRITERS,
+        body: beginActivityBody,
+        toCommand: (r) => {
+          const b = r.body as { id: string; kind: 'call' | 'task' | 'chat' | 'interaction' };
+          return {
+            type: 'beginActivity',
+            activity: { id: b.id, kind: b.kind, source: `api:${r.principal?.name ?? 'unknown'}` },
+          };
+        },
+        answer: async (reply, state, changed) =>
+          reply.code(changed ? 201 : 200).send({ user: await view(state) }),
+      },
+      {
+        method: 'DELETE',
+        url: '/users/:id/activities/:activityId',
+        summary: 'End a system activity (idempotent)',
+        access: ACTIVITY_WRITERS,
+        params: z.object({ id: userId, activityId: z.string().min(1).max(128) }),
+        toCommand: (r) => ({
+          type: 'endActivity',
+          activityId: (r.params as { activityId: string }).activityId,
+        }),
+        answer: userAnswer,
+      },
+      {
+        method: 'POST',
+        url: '/users/:id/heartbeat',
+        summary: "The user's client is connected",
+        access: HEARTBEAT_SENDERS,
+        toCommand: () => ({ type: 'heartbeat' }),
+        answer: async (reply) => reply.code(204).send(null),
+      },
+    ];
+
+    for (const route of COMMANDS) {
+      const responses = route.url.endsWith('/heartbeat')
+        ? { 204: z.null() }
+        : route.url.endsWith('/status')
+          ? { 200: statusChangeResult, 202: statusChangeResult }
+          : route.url.endsWith('/activities')
+            ? { 200: userResult, 201: userResult }
+            : { 200: userResult };
+      app.route({
+        method: route.method,
+        url: route.url,
+        schema: {
+          tags,
+          security,
+          summary: route.summary,
+          params: route.params ?? idParams,
+          headers: ifMatchHeader,
+          ...(route.body ? { body: route.body } : {}),
+          response: { ...responses, ...errorResponses(404, 409) },
+        },
+        handler: async (request, reply) => {
+          const { id } = request.params as { id: string };
+          const principal = authorize(request, route.access, id);
+          const expectedVersion = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
+          const result = await deps.users.execute(id, route.toCommand(request, actorOf(principal)), {
+            expectedVersion,
+          });
+          return route.answer(reply, result.state, result.changed, request);
+        },
+      });
+    }
+  };

@@ -1,0 +1,129 @@
+/** Request and response schemas of /v1/status-types. */
+import { z } from 'zod';
+import { isoTime, statusTypeId } from './common.js';
+
+const presenceState = z.enum([
+  'available',
+  'chat',
+  'away',
+  'dnd',
+  'xa',
+  'unavailable',
+  'not_set',
+  'invisible',
+]);
+const color = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be #RRGGBB');
+const name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(40, 'at most 40 characters')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+const limitPerShift = z
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .nullable()
+  .describe('times a user may enter it per shift; null = unlimited');
+const allowedMinutes = z
+  .number()
+  .int()
+  .min(1)
+  .max(1440)
+  .nullable()
+  .describe('overage tracking starts after it; null = unlimited');
+/** Client-controlled message shown on FreePBX phones; CR/LF and commas would break the AMI value. */
+const presenceMessage = z
+  .string()
+  .max(80)
+  .regex(/^[^\r\n,]*$/, 'no line breaks or commas');
+
+const callHandling = z
+  .object({ ringMyMobile: z.boolean(), queueLogin: z.boolean(), externalCalls: z.boolean() })
+  .strict();
+const pbxPresence = z
+  .object({
+    freepbx: z
+      .object({ dnd: z.boolean(), presence: presenceState, message: presenceMessage.optional() })
+      .strict(),
+    '3cx': z.object({ profile: z.string().trim().min(1).max(64) }).strict(),
+  })
+  .strict();
+
+/** Read-only fields a client may echo back from a GET; they are ignored. */
+const readOnly = {
+  builtIn: z.boolean().optional(),
+  version: z.number().optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+};
+
+export const createStatusTypeBody = z
+  .object({
+    id: statusTypeId.optional().describe('slug derived from the name when absent; immutable'),
+    name,
+    color,
+    keepOnConnectionLoss: z.boolean().default(false),
+    canEndShift: z.boolean().default(false),
+    limitPerShift: limitPerShift.default(null),
+    allowedMinutes: allowedMinutes.default(null),
+    callHandling: callHandling
+      .partial()
+      .default({})
+      .transform((c) => ({ ringMyMobile: false, queueLogin: false, externalCalls: false, ...c })),
+    pbxPresence: pbxPresence
+      .optional()
+      .describe('how the status shows on each platform; derived from callHandling when absent'),
+    ...readOnly,
+  })
+  .strict();
+
+export const patchStatusTypeBody = z
+  .object({
+    id: statusTypeId.optional().describe('immutable: must equal the path id when sent'),
+    name: name.optional(),
+    color: color.optional(),
+    keepOnConnectionLoss: z.boolean().optional(),
+    canEndShift: z.boolean().optional(),
+    limitPerShift: limitPerShift.optional(),
+    allowedMinutes: allowedMinutes.optional(),
+    callHandling: callHandling.partial().optional(),
+    pbxPresence: z
+      .object({
+        freepbx: pbxPresence.shape.freepbx.partial().optional(),
+        '3cx': pbxPresence.shape['3cx'].partial().optional(),
+      })
+      .strict()
+      .optional(),
+    ...readOnly,
+  })
+  .strict();
+
+export const statusTypeBody = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    color: z.string(),
+    builtIn: z.boolean(),
+    keepOnConnectionLoss: z.boolean(),
+    canEndShift: z.boolean(),
+    limitPerShift: z.number().nullable(),
+    allowedMinutes: z.number().nullable(),
+    callHandling,
+    pbxPresence,
+    version: z.number(),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+  })
+  .describe('StatusType');
+
+export const statusTypeWriteBody = statusTypeBody
+  .extend({
+    warnings: z.array(z.string()).describe('non-fatal remarks, e.g. a color shared with another type'),
+  })
+  .describe('StatusType with warnings');
+
+export const statusTypeParams = z.object({ id: statusTypeId });

@@ -1,0 +1,83 @@
+/**
+ * All Prometheus metrics in one registry, created once and injected. Names follow Prometheus conventions
+ * (base units, _total for counters). Labels are bounded sets (route templates, causes, status ids), never user ids.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'pb_' });
+  const httpDuration = new Histogram({
+    name: 'pb_http_request_duration_seconds',
+    help: 'HTTP request duration by route template, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const redisErrors = new Counter({
+    name: 'pb_redis_errors_total',
+    help: 'Redis commands that failed because Redis was unreachable or slow',
+    registers: [registry],
+  });
+  const statusChanges = new Counter({
+    name: 'pb_status_changes_total',
+    help: 'Applied status changes by cause',
+    labelNames: ['cause'] as const,
+    registers: [registry],
+  });
+  const deferredApplied = new Counter({
+    name: 'pb_deferred_applied_total',
+    help: 'Upcoming statuses applied automatically when the last activity ended',
+    registers: [registry],
+  });
+  const usersByStatus = new Gauge({
+    name: 'pb_users_by_status',
+    help: 'Users currently in each status type',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const commitRetries = new Counter({
+    name: 'pb_commit_conflicts_total',
+    help: 'State commits retried because another writer changed the user first',
+    registers: [registry],
+  });
+  const timerLag = new Histogram({
+    name: 'pb_timer_lag_seconds',
+    help: 'Delay between a timer being due and it being processed',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
+    registers: [registry],
+  });
+  const syncJobs = new Counter({
+    name: 'pb_sync_jobs_total',
+    help: 'PBX sync jobs by connection and outcome (in-sync, retry, failed)',
+    labelNames: ['pbx', 'outcome'] as const,
+    registers: [registry],
+  });
+  const pbxConnected = new Gauge({
+    name: 'pb_pbx_connected',
+    help: '1 when the PBX connection is up',
+    labelNames: ['pbx', 'kind'] as const,
+    registers: [registry],
+  });
+  const eventToApply = new Histogram({
+    name: 'pb_pbx_event_to_apply_seconds',
+    help: 'Latency from a PBX event arriving to its status change being committed',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpDuration,
+    redisErrors,
+    statusChanges,
+    deferredApplied,
+    usersByStatus,
+    commitRetries,
+    timerLag,
+    syncJobs,
+    pbxConnected,
+    eventToApply,
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

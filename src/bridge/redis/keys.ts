@@ -1,0 +1,82 @@
+/**
+ * The one key builder. Every Redis key the daemon uses is built here.
+ *
+ * Users are spread over `partitions` partitions. All keys of one partition (its users' state and history,
+ * its indexes and its event stream) share one hash tag `{p<N>}`, so every multi-key script touches one Redis
+ * Cluster slot. Catalog keys share the `{catalog}` tag for the same reason.
+ */
+
+/** FNV-1a: stable across processes and versions (unlike a language's built-in hash), cheap, well spread. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export class Keys {
+  constructor(
+    readonly prefix: string,
+    readonly partitions: number,
+  ) {}
+
+  partitionOf(userId: string): number {
+    return fnv1a(userId) % this.partitions;
+  }
+
+  allPartitions(): number[] {
+    return Array.from({ length: this.partitions }, (_, i) => i);
+  }
+
+  private tag(partition: number): string {
+    return `${this.prefix}{p${partition}}`;
+  }
+
+  // Catalog
+  statusTypes(): string {
+    return `${this.prefix}{catalog}:status-types`;
+  }
+  statusTypeNames(): string {
+    return `${this.prefix}{catalog}:status-type-names`;
+  }
+  catalogChannel(): string {
+    return `${this.prefix}catalog-changed`;
+  }
+
+  // Per user (all in the user's partition slot)
+  user(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:user:${userId}`;
+  }
+  history(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:history:${userId}`;
+  }
+
+  // Per partition
+  userIndex(partition: number): string {
+    return `${this.tag(partition)}:users`;
+  }
+  inStatus(partition: number, statusId: string): string {
+    return `${this.tag(partition)}:in-status:${statusId}`;
+  }
+  inUpcoming(partition: number, statusId: string): string {
+    return `${this.tag(partition)}:in-upcoming:${statusId}`;
+  }
+  events(partition: number): string {
+    return `${this.tag(partition)}:events`;
+  }
+  eventsChannel(): string {
+    return `${this.prefix}events-wakeup`;
+  }
+
+  /** BullMQ prefix: hash-tagged so each queue's keys live in one slot. */
+  bullPrefix(): string {
+    return `${this.prefix}{bull}`;
+  }
+
+  /** Every key this daemon may have created (for tests cleaning their own prefix). */
+  pattern(): string {
+    return `${this.prefix}*`;
+  }
+}

@@ -1,0 +1,35 @@
+--[[
+  Commits one user's new state with its events, atomically (DESIGN.md principle 2).
+  KEYS[1] user hash (fields: state, v)      KEYS[2] history list (newest first)
+  KEYS[3] partition user index (zset)      KEYS[4] partition event stream (the outbox)
+  KEYS[5] in-status set of the old status  KEYS[6] in-status set of the new status
+  KEYS[7] in-upcoming set of the old one   KEYS[8] in-upcoming set of the new one
+  ARGV[1] expected version ("0": the user must not exist)
+  ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
+  ARGV[5] stream max length   ARGV[6] history max length
+  ARGV[7] wake-up channel     ARGV[8] partition number
+  ARGV[9] "1" when KEYS[5]/[6] must be updated, ARGV[10] "1" to remove from KEYS[7], ARGV[11] "1" to add to KEYS[8]
+  ARGV[12] number of history spans S, then S span jsons, then event entries as (type, json) pairs
+  Returns the list of stream ids of the events, or -1 when the stored version is not the expected one.
+]]
+local current = redis.call('HGET', KEYS[1], 'v')
+if (current or '0') ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[4])
+if ARGV[9] == '1' then
+  redis.call('SREM', KEYS[5], ARGV[4])
+  redis.call('SADD', KEYS[6], ARGV[4])
+end
+if ARGV[10] == '1' then redis.call('SREM', KEYS[7], ARGV[4]) end
+if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
+local spans = tonumber(ARGV[12])
+for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[12 + i]) end
+if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
+local ids = {}
+local i = 13 + spans
+while i < #ARGV do
+  ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1])
+  i = i + 2
+end
+if #ids > 0 then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
+return ids

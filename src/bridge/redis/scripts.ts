@@ -1,0 +1,57 @@
+/**
+ * Lua script loader. Each `verbNoun-<numKeys>.lua` file in ./lua becomes an ioredis command named
+ * `<verbNoun>V<SCRIPT_VERSION>` (a versioned name, so a daemon running older scripts never calls newer ones by
+ * mistake during a rolling upgrade). ioredis runs it with EVALSHA and falls back to EVAL after a Redis restart
+ * flushed the script cache.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+
+export const SCRIPT_VERSION = 1;
+
+const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua');
+const FILE_NAME = /^([a-zA-Z]+)-(\d+)\.lua$/;
+
+interface ScriptDef {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+let cached: ScriptDef[] | undefined;
+
+function scripts(): ScriptDef[] {
+  cached ??= readdirSync(LUA_DIR).flatMap((file) => {
+    const match = FILE_NAME.exec(file);
+    if (!match) return [];
+    return [
+      {
+        name: `${match[1]}V${SCRIPT_VERSION}`,
+        numberOfKeys: Number(match[2]),
+        lua: readFileSync(join(LUA_DIR, file), 'utf8'),
+      },
+    ];
+  });
+  return cached;
+}
+
+export function defineScripts(client: Redis): void {
+  for (const script of scripts()) {
+    client.defineCommand(script.name, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+  }
+}
+
+/** Calls a defined script by its base name (e.g. "createStatusType") with keys then args. */
+export async function runScript(
+  client: Redis,
+  baseName: string,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<unknown> {
+  const name = `${baseName}V${SCRIPT_VERSION}`;
+  const command = (client as unknown as Record<string, unknown>)[name];
+  if (typeof command !== 'function') throw new Error(`script ${name} is not defined on this client`);
+  return (command as (...a: unknown[]) => Promise<unknown>).call(client, ...keys, ...args);
+}

@@ -1,0 +1,125 @@
+/**
+ * Executes commands against a user's state: load → decide() → atomic commit, retried (bounded) when another
+ * writer won the race. This is the only path by which user state changes (DESIGN.md principles 1 and 2).
+ */
+import type { Logger } from 'pino';
+import {
+  decide,
+  newUserState,
+  type Command,
+  type DecideConfig,
+  type DomainEvent,
+  type TimerRequest,
+  type UserState,
+} from '../../status/index.js';
+import type { CatalogCache } from '../catalog/catalog-cache.js';
+import { ApiError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import { TIMER_REQUESTED, type OutboxEntry, type UserStore } from './user-store.js';
+
+const MAX_ATTEMPTS = 20;
+
+const EMPTY_DIRECTORY = { displayName: '', pbx: null, mobile: null, queues: [], wrapUpSeconds: null };
+
+export interface ExecuteOptions {
+  /** If-Match: the version the caller saw; a different stored version is a VERSION_CONFLICT. */
+  expectedVersion?: number | undefined;
+}
+
+export interface ExecuteResult {
+  state: UserState;
+  changed: boolean;
+  events: DomainEvent[];
+}
+
+export class UserService {
+  constructor(
+    private readonly store: UserStore,
+    private readonly catalog: CatalogCache,
+    private readonly config: DecideConfig,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async get(userId: string): Promise<UserState> {
+    const state = await this.store.load(userId);
+    if (!state) throw new ApiError('USER_NOT_FOUND', `no user "${userId}"`, { id: userId });
+    return state;
+  }
+
+  async execute(userId: string, command: Command, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const state = await this.loadForCommand(userId, command);
+      checkExpectedVersion(state, options.expectedVersion);
+      const result = decide(state, command, {
+        catalog: await this.catalog.get(),
+        now: this.clock().toISOString(),
+        config: this.config,
+      });
+      if (!result.ok) throw result.error;
+      if (!result.changed) return { state, changed: false, events: [] };
+      const now = this.clock().toISOString();
+      const timerEntries = result.timers.map((t) => timerEntry(now, t));
+      const outcome = await this.store.commit(state, result.next, [...result.events, ...timerEntries]);
+      if (outcome.ok) {
+        this.record(result.events);
+        return { state: result.next, changed: true, events: result.events };
+      }
+      this.metrics.commitRetries.inc();
+      if (options.expectedVersion !== undefined) break;
+    }
+    if (options.expectedVersion !== undefined) {
+      throw new ApiError('VERSION_CONFLICT', 'the user changed meanwhile', {
+        expected: options.expectedVersion,
+      });
+    }
+    this.log.warn({ userId, command: command.type }, 'commit kept losing races');
+    throw new ApiError('VERSION_CONFLICT', 'the user kept changing; try again', {});
+  }
+
+  async delete(userId: string): Promise<void> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const state = await this.get(userId);
+      const outcome = await this.store.delete(state, { at: this.clock().toISOString() });
+      if (outcome !== 'version-changed') return;
+    }
+    throw new ApiError('VERSION_CONFLICT', 'the user kept changing; try again', {});
+  }
+
+  private async loadForCommand(userId: string, command: Command): Promise<UserState> {
+    const state = await this.store.load(userId);
+    if (state) return state;
+    // A new user starts with an empty entry so that the first upsert is a real, committed change (version 1).
+    if (command.type === 'upsertDirectory') {
+      return newUserState(userId, EMPTY_DIRECTORY, this.clock().toISOString());
+    }
+    throw new ApiError('USER_NOT_FOUND', `no user "${userId}"`, { id: userId });
+  }
+
+  private record(events: DomainEvent[]): void {
+    for (const event of events) {
+      if (event.type !== 'user.status.changed') continue;
+      const cause = String(event.data.cause ?? 'user');
+      this.metrics.statusChanges.inc({ cause });
+      if (cause === 'deferred') this.metrics.deferredApplied.inc();
+    }
+  }
+}
+
+function checkExpectedVersion(state: UserState, expected: number | undefined): void {
+  if (expected !== undefined && state.version !== expected) {
+    throw new ApiError('VERSION_CONFLICT', `the user is at version ${state.version}, not ${expected}`, {
+      expected,
+      current: state.version,
+    });
+  }
+}
+
+/**
+ * Timers travel through the outbox like events: the dispatcher turns them into delayed jobs, so a crash between
+ * commit and scheduling cannot lose one.
+ */
+function timerEntry(now: string, timer: TimerRequest): OutboxEntry {
+  return { type: TIMER_REQUESTED, at: now, data: { ...timer } };
+}

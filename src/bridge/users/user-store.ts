@@ -1,0 +1,191 @@
+/**
+ * The Redis side of user state: load, atomic commit (state + history spans + indexes + outbox events in one
+ * guarded Lua script), delete, listing and status-type usage. It holds no rules; UserService decides.
+ */
+import type { Redis } from 'ioredis';
+import type { HistorySpan, UserState } from '../../status/index.js';
+import type { Keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
+
+export interface StoreLimits {
+  streamMaxLen: number;
+  historyMax: number;
+}
+
+/** What goes into the outbox stream: domain events, and timer requests for the dispatcher. */
+export interface OutboxEntry {
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** Outbox entry type of a timer request (never sent to clients). */
+export const TIMER_REQUESTED = 'timer.requested';
+
+export type CommitOutcome = { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' };
+
+export class UserStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: Keys,
+    private readonly limits: StoreLimits,
+  ) {}
+
+  async load(userId: string): Promise<UserState | null> {
+    const json = await this.redis.hget(this.keys.user(userId), 'state');
+    return json ? (JSON.parse(json) as UserState) : null;
+  }
+
+  async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
+    if (userIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of userIds) pipeline.hget(this.keys.user(id), 'state');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, json]) => {
+      if (err) throw err;
+      return typeof json === 'string' ? (JSON.parse(json) as UserState) : null;
+    });
+  }
+
+  /** Commits `next` if the stored version is still `previous.version`. */
+  async commit(previous: UserState, next: UserState, events: OutboxEntry[]): Promise<CommitOutcome> {
+    const k = this.keys;
+    const p = k.partitionOf(next.id);
+    const spans = events.flatMap((e) =>
+      e.type === 'user.status.changed' ? [e.data.span as HistorySpan] : [],
+    );
+    const statusMoved = previous.version === 0 || previous.status.id !== next.status.id;
+    const oldUp = previous.version === 0 ? null : (previous.upcoming?.id ?? null);
+    const newUp = next.upcoming?.id ?? null;
+    const keys = [
+      k.user(next.id),
+      k.history(next.id),
+      k.userIndex(p),
+      k.events(p),
+      k.inStatus(p, previous.status.id),
+      k.inStatus(p, next.status.id),
+      k.inUpcoming(p, oldUp ?? '-'),
+      k.inUpcoming(p, newUp ?? '-'),
+    ];
+    const args: Array<string | number> = [
+      previous.version,
+      JSON.stringify(next),
+      next.version,
+      next.id,
+      this.limits.streamMaxLen,
+      this.limits.historyMax,
+      k.eventsChannel(),
+      p,
+      statusMoved ? '1' : '0',
+      oldUp !== null && oldUp !== newUp ? '1' : '0',
+      newUp !== null && oldUp !== newUp ? '1' : '0',
+      spans.length,
+      ...spans.map((s) => JSON.stringify(s)),
+      ...events.flatMap((e) => [e.type, JSON.stringify({ at: e.at, ...e.data })]),
+    ];
+    const result = await runScript(this.redis, 'commitUser', keys, args);
+    if (result === -1) return { ok: false, reason: 'version-changed' };
+    return { ok: true, eventIds: result as string[] };
+  }
+
+  /** Returns false when the user does not exist; throws nothing on success. `version-changed` on a race. */
+  async delete(
+    state: UserState,
+    eventData: Record<string, unknown>,
+  ): Promise<'deleted' | 'missing' | 'version-changed'> {
+    const k = this.keys;
+    const p = k.partitionOf(state.id);
+    const result = await runScript(
+      this.redis,
+      'deleteUser',
+      [
+        k.user(state.id),
+        k.history(state.id),
+        k.userIndex(p),
+        k.events(p),
+        k.inStatus(p, state.status.id),
+        k.inUpcoming(p, state.upcoming?.id ?? '-'),
+      ],
+      [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
+    );
+    if (result === 0) return 'missing';
+    if (result === -1) return 'version-changed';
+    return 'deleted';
+  }
+
+  /** Users in a status type or with it upcoming, across partitions. */
+  async statusTypeUsage(statusId: string): Promise<number> {
+    const pipeline = this.redis.pipeline();
+    for (const p of this.keys.allPartitions()) {
+      pipeline.scard(this.keys.inStatus(p, statusId));
+      pipeline.scard(this.keys.inUpcoming(p, statusId));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.reduce((sum, [err, n]) => {
+      if (err) throw err;
+      return sum + Number(n);
+    }, 0);
+  }
+
+  /** Next page of user ids in id order after `cursor` (exclusive), optionally only those in `statusId`. */
+  async pageIds(
+    limit: number,
+    cursor: string | undefined,
+    statusId?: string,
+  ): Promise<{ ids: string[]; more: boolean }> {
+    const candidates = statusId
+      ? await this.idsInStatus(statusId, cursor)
+      : await this.idsAfter(cursor, limit + 1);
+    const sorted = candidates.sort(compareIds);
+    return { ids: sorted.slice(0, limit), more: sorted.length > limit };
+  }
+
+  async countByStatus(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const p of this.keys.allPartitions()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.inStatus(p, '*'), 'COUNT', 200);
+        cursor = next;
+        for (const key of keys) {
+          const status = key.slice(this.keys.inStatus(p, '').length);
+          counts.set(status, (counts.get(status) ?? 0) + (await this.redis.scard(key)));
+        }
+      } while (cursor !== '0');
+    }
+    return counts;
+  }
+
+  async history(userId: string, limit: number): Promise<HistorySpan[]> {
+    const raw = await this.redis.lrange(this.keys.history(userId), 0, Math.max(0, limit - 1));
+    return raw.map((json) => JSON.parse(json) as HistorySpan);
+  }
+
+  private async idsAfter(cursor: string | undefined, count: number): Promise<string[]> {
+    const start = cursor === undefined ? '-' : `(${cursor}`;
+    const pipeline = this.redis.pipeline();
+    for (const p of this.keys.allPartitions())
+      pipeline.zrangebylex(this.keys.userIndex(p), start, '+', 'LIMIT', 0, count);
+    const results = (await pipeline.exec()) ?? [];
+    return results.flatMap(([err, ids]) => {
+      if (err) throw err;
+      return ids as string[];
+    });
+  }
+
+  private async idsInStatus(statusId: string, cursor: string | undefined): Promise<string[]> {
+    const pipeline = this.redis.pipeline();
+    for (const p of this.keys.allPartitions()) pipeline.smembers(this.keys.inStatus(p, statusId));
+    const results = (await pipeline.exec()) ?? [];
+    const all = results.flatMap(([err, ids]) => {
+      if (err) throw err;
+      return ids as string[];
+    });
+    return cursor === undefined ? all : all.filter((id) => compareIds(id, cursor) > 0);
+  }
+}
+
+/** Byte order, the same order ZRANGEBYLEX uses, so cursors agree with the index. */
+function compareIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

@@ -1,0 +1,41 @@
+/** The public UserState of API.md, built from the stored domain state, the catalog and the PBX sync record. */
+import type { Catalog, UserState } from '../../status/index.js';
+
+export interface SyncRecord {
+  state: 'in-sync' | 'pending' | 'failed';
+  lastError: { code: string; message: string } | null;
+  syncedAt: string | null;
+}
+
+const UNKNOWN_COLOR = '#808080';
+
+function typeRef(catalog: Catalog, id: string): { id: string; name: string; color: string } {
+  const type = catalog.get(id);
+  return { id, name: type?.name ?? id, color: type?.color ?? UNKNOWN_COLOR };
+}
+
+export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | null = null) {
+  const { directory } = state;
+  return {
+    id: state.id,
+    displayName: directory.displayName,
+    status: { ...typeRef(catalog, state.status.id), since: state.status.since, cause: state.status.cause },
+    upcoming: state.upcoming
+      ? { ...typeRef(catalog, state.upcoming.id), selectedAt: state.upcoming.selectedAt }
+      : null,
+    activities: state.activities,
+    wrapUp: state.wrapUp,
+    shift: state.shift,
+    overage: state.overage,
+    connection: state.connection,
+    pbx: directory.pbx
+      ? { ...directory.pbx, sync: sync ?? { state: 'pending' as const, lastError: null, syncedAt: null } }
+      : null,
+    mobile: directory.mobile,
+    queues: directory.queues,
+    wrapUpSeconds: directory.wrapUpSeconds,
+    version: state.version,
+  };
+}
+
+export type UserView = ReturnType<typeof userView>;
