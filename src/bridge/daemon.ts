@@ -20,6 +20,9 @@ import { createBlockingClient, createCommandClient } from './redis/connection.js
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
+import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
+import { Timers } from './timers/timers.js';
+import { Redis as IORedis } from 'ioredis';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
 
@@ -28,6 +31,16 @@ export interface DaemonOptions {
   log: Logger;
   version?: string;
   clock?: () => Date;
+}
+
+export interface DaemonParts {
+  keys: Keys;
+  users: UserService;
+  store: UserStore;
+  statusTypes: StatusTypeStore;
+  catalog: CatalogCache;
+  timers: Timers;
+  dispatcher: OutboxDispatcher;
 }
 
 type StopStep = { name: string; run: () => Promise<unknown> };
@@ -39,6 +52,8 @@ export class Daemon {
   readonly metrics: Metrics = createMetrics();
   app: FastifyInstance | undefined;
   redis: Redis | undefined;
+  /** The running parts, for tests and diagnostics. */
+  parts: DaemonParts | undefined;
   private stopSteps: StopStep[] = [];
   private stopping: Promise<void> | undefined;
 
@@ -67,7 +82,7 @@ export class Daemon {
 
     const keys = new Keys(config.redis.keyPrefix, config.redis.partitions);
     const clock = this.options.clock ?? (() => new Date());
-    const statusTypes = new StatusTypeStore(redis, keys, clock);
+    const statusTypes = new StatusTypeStore(redis, keys, clock, config.redis.streamMaxLen);
     const seeded = await statusTypes.seedBuiltIns();
     if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
 
@@ -89,7 +104,34 @@ export class Daemon {
       clock,
     );
 
+    const timers = new Timers(
+      bullConnection(config.redis.url),
+      keys.bullPrefix(),
+      users,
+      this.metrics,
+      log.child({ component: 'timers' }),
+      clock,
+    );
+    this.onStop('timers', () => timers.stop());
+    timers.start();
+    const outboxHandlers: OutboxHandler[] = [timers.onOutboxEntry];
+    const dispatcherClient = createBlockingClient(conn, log, 'outbox-dispatcher');
+    const dispatcher = new OutboxDispatcher(
+      dispatcherClient,
+      keys,
+      outboxHandlers,
+      log.child({ component: 'outbox' }),
+    );
+    this.onStop('outbox dispatcher', () => dispatcher.stop());
+    await dispatcherClient.connect();
+    await dispatcher.start();
+
     const health = new Health(redis);
+    this.parts = { keys, users, store, statusTypes, catalog, timers, dispatcher };
+    health.setWorkersCheck(() => {
+      const running = { timers: timers.running, dispatcher: dispatcher.isRunning };
+      return { ok: Object.values(running).every(Boolean), ...running };
+    });
     const v1: FastifyPluginAsyncZod[] = [
       statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
       userRoutes({ users, store, catalog, defaultShiftStatus: config.status.defaultOnShiftStart, clock }),
@@ -147,6 +189,11 @@ export class Daemon {
     );
     return new KeyRing([generated.key]);
   }
+}
+
+/** BullMQ needs its own connection that may block and never gives up on a command. */
+function bullConnection(url: string): IORedis {
+  return new IORedis(url, { maxRetriesPerRequest: null, connectionName: 'presence-bridge:bullmq' });
 }
 
 /** redis://user:secret@host → redis://user:***@host, so a password in the URL never reaches the log. */

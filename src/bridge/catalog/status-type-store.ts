@@ -47,6 +47,7 @@ export class StatusTypeStore {
     private readonly redis: Redis,
     private readonly keys: Keys,
     private readonly clock: () => Date = () => new Date(),
+    private readonly streamMaxLen = 100_000,
   ) {}
 
   async list(): Promise<StatusType[]> {
@@ -115,7 +116,7 @@ export class StatusTypeStore {
         [id, current.version, foldName(current.name), foldName(next.name), JSON.stringify(next)],
       );
       if (result === 1) {
-        await this.notify();
+        await this.notify({ id, change: 'updated', statusType: next });
         return { statusType: next, warnings: await this.colorWarnings(next) };
       }
       if (result === -2)
@@ -165,8 +166,31 @@ export class StatusTypeStore {
     return others.map((t) => `color ${type.color} is also used by "${t.name}"`);
   }
 
-  private async notify(): Promise<void> {
+  /**
+   * Tells other daemons to refresh and SSE clients what changed. Catalog events go to partition 0's stream; they
+   * are written after the change itself, so a crash in between can lose the notice but never the change.
+   */
+  private async notify(change?: {
+    id: string;
+    change: 'created' | 'updated' | 'deleted';
+    statusType?: StatusType;
+  }): Promise<void> {
     await this.redis.publish(this.keys.catalogChannel(), String(Date.now()));
+    if (!change) return;
+    const data = JSON.stringify({ at: this.clock().toISOString(), ...change });
+    await this.redis.xadd(
+      this.keys.events(0),
+      'MAXLEN',
+      '~',
+      String(this.streamMaxLen),
+      '*',
+      'type',
+      'status-type.changed',
+      'user',
+      '',
+      'data',
+      data,
+    );
   }
 }
 

@@ -4,7 +4,7 @@
  * file in one pass. This is the only module that reads process.env (it receives it as an argument).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { parse as parseYamlScalar, parseDocument, Scalar, visit } from 'yaml';
 import { configSchema, type Config } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -27,18 +27,41 @@ export class ConfigError extends Error {
 }
 
 const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+const WHOLE_PLACEHOLDER = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/;
+
+/**
+ * An unquoted YAML value that is exactly one placeholder (`port: ${AMI_PORT:-5038}`). After substitution it is
+ * typed the way YAML would type the text (number, boolean), so numeric and boolean fields can come from the
+ * environment. A quoted placeholder (`secret: "${AMI_SECRET}"`) always stays a string.
+ */
+class PlainPlaceholder {
+  constructor(readonly text: string) {}
+}
+
+function substitute(text: string, env: Env, problems: ConfigProblem[], path: string): string {
+  return text.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
+    const found = env[name];
+    if (found !== undefined && found !== '') return found;
+    if (fallback !== undefined) return fallback;
+    problems.push({ path: path || '(root)', message: `environment variable ${name} is not set` });
+    return '';
+  });
+}
+
+/** "5038" → 5038, "true" → true (YAML 1.2 core rules); anything else stays the string it is. */
+function typedScalar(text: string): unknown {
+  try {
+    const value: unknown = parseYamlScalar(text);
+    return typeof value === 'number' || typeof value === 'boolean' ? value : text;
+  } catch {
+    return text;
+  }
+}
 
 /** Replaces ${NAME} and ${NAME:-default} in every string value; an unset NAME without default is a problem. */
 export function interpolate(value: unknown, env: Env, problems: ConfigProblem[], path = ''): unknown {
-  if (typeof value === 'string') {
-    return value.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      problems.push({ path: path || '(root)', message: `environment variable ${name} is not set` });
-      return '';
-    });
-  }
+  if (typeof value === 'string') return substitute(value, env, problems, path);
+  if (value instanceof PlainPlaceholder) return typedScalar(substitute(value.text, env, problems, path));
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, problems, `${path}[${i}]`));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
@@ -68,7 +91,8 @@ export function applyEnvOverrides(raw: Raw, env: Env): Raw {
   };
   const asNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
   set('server', 'host', env.PB_SERVER_HOST);
-  set('server', 'port', asNumber(env.PB_SERVER_PORT ?? env.PORT));
+  // `||`, not `??`: an empty PB_SERVER_PORT (compose's `${X:-}`) must not hide PORT.
+  set('server', 'port', asNumber(env.PB_SERVER_PORT || env.PORT));
   set('redis', 'url', env.PB_REDIS_URL);
   set('redis', 'keyPrefix', env.PB_REDIS_KEY_PREFIX);
   set('redis', 'embedded', env.PB_REDIS_EMBEDDED);
@@ -101,6 +125,14 @@ function parseYaml(text: string, source: string): Raw {
       })),
     );
   }
+  // Mark unquoted whole-placeholder values (never map keys) so interpolation can type them; see PlainPlaceholder.
+  visit(doc, {
+    Scalar(key, node) {
+      if (key !== 'key' && node.type === Scalar.PLAIN && typeof node.value === 'string') {
+        if (WHOLE_PLACEHOLDER.test(node.value)) node.value = new PlainPlaceholder(node.value);
+      }
+    },
+  });
   const value: unknown = doc.toJS() ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(source, [{ path: '(root)', message: 'must be a mapping of sections' }]);

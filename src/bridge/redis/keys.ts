@@ -53,6 +53,10 @@ export class Keys {
     return `${this.tag(this.partitionOf(userId))}:history:${userId}`;
   }
 
+  activityLog(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:activities:${userId}`;
+  }
+
   // Per partition
   userIndex(partition: number): string {
     return `${this.tag(partition)}:users`;

@@ -54,6 +54,7 @@ export class UserStore {
     const spans = events.flatMap((e) =>
       e.type === 'user.status.changed' ? [e.data.span as HistorySpan] : [],
     );
+    const activities = events.flatMap((e) => (e.type === 'user.activity.ended' ? [activityRecord(e)] : []));
     const statusMoved = previous.version === 0 || previous.status.id !== next.status.id;
     const oldUp = previous.version === 0 ? null : (previous.upcoming?.id ?? null);
     const newUp = next.upcoming?.id ?? null;
@@ -66,6 +67,7 @@ export class UserStore {
       k.inStatus(p, next.status.id),
       k.inUpcoming(p, oldUp ?? '-'),
       k.inUpcoming(p, newUp ?? '-'),
+      k.activityLog(next.id),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -81,6 +83,8 @@ export class UserStore {
       newUp !== null && oldUp !== newUp ? '1' : '0',
       spans.length,
       ...spans.map((s) => JSON.stringify(s)),
+      activities.length,
+      ...activities.map((a) => JSON.stringify(a)),
       ...events.flatMap((e) => [e.type, JSON.stringify({ at: e.at, ...e.data })]),
     ];
     const result = await runScript(this.redis, 'commitUser', keys, args);
@@ -105,6 +109,7 @@ export class UserStore {
         k.events(p),
         k.inStatus(p, state.status.id),
         k.inUpcoming(p, state.upcoming?.id ?? '-'),
+        k.activityLog(state.id),
       ],
       [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
     );
@@ -161,6 +166,11 @@ export class UserStore {
     return raw.map((json) => JSON.parse(json) as HistorySpan);
   }
 
+  async activityLog(userId: string, limit: number): Promise<ActivityRecord[]> {
+    const raw = await this.redis.lrange(this.keys.activityLog(userId), 0, Math.max(0, limit - 1));
+    return raw.map((json) => JSON.parse(json) as ActivityRecord);
+  }
+
   private async idsAfter(cursor: string | undefined, count: number): Promise<string[]> {
     const start = cursor === undefined ? '-' : `(${cursor}`;
     const pipeline = this.redis.pipeline();
@@ -183,6 +193,19 @@ export class UserStore {
     });
     return cursor === undefined ? all : all.filter((id) => compareIds(id, cursor) > 0);
   }
+}
+
+/** An ended activity as kept in the activity log: what occupancy reports need. */
+export interface ActivityRecord {
+  id: string;
+  kind: string;
+  from: string;
+  to: string;
+}
+
+function activityRecord(entry: OutboxEntry): ActivityRecord {
+  const activity = entry.data.activity as { id: string; kind: string; since: string };
+  return { id: activity.id, kind: activity.kind, from: activity.since, to: entry.at };
 }
 
 /** Byte order, the same order ZRANGEBYLEX uses, so cursors agree with the index. */

@@ -4,12 +4,14 @@
   KEYS[3] partition user index (zset)      KEYS[4] partition event stream (the outbox)
   KEYS[5] in-status set of the old status  KEYS[6] in-status set of the new status
   KEYS[7] in-upcoming set of the old one   KEYS[8] in-upcoming set of the new one
+  KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
   ARGV[7] wake-up channel     ARGV[8] partition number
   ARGV[9] "1" when KEYS[5]/[6] must be updated, ARGV[10] "1" to remove from KEYS[7], ARGV[11] "1" to add to KEYS[8]
-  ARGV[12] number of history spans S, then S span jsons, then event entries as (type, json) pairs
+  ARGV[12] number of history spans S, then S span jsons,
+  then the number of activity records A, then A activity jsons, then event entries as (type, json) pairs
   Returns the list of stream ids of the events, or -1 when the stored version is not the expected one.
 ]]
 local current = redis.call('HGET', KEYS[1], 'v')
@@ -25,8 +27,12 @@ if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
 local spans = tonumber(ARGV[12])
 for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[12 + i]) end
 if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
+local activitiesAt = 13 + spans
+local activities = tonumber(ARGV[activitiesAt])
+for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
+if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
-local i = 13 + spans
+local i = activitiesAt + activities + 1
 while i < #ARGV do
   ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1])
   i = i + 2
