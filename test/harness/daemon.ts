@@ -110,9 +110,10 @@ export class TestDaemon {
     });
     return {
       status: response.statusCode,
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON bodies
       body: response.body ? (safeJson(response.body) as any) : undefined,
       headers: response.headers,
-    }; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+    };
   }
 
   async stop(): Promise<void> {
