@@ -22,6 +22,12 @@ import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
+import { createAdapter } from './sync/adapter-factory.js';
+import { ExtensionIndex } from './sync/extension-index.js';
+import { PbxRegistry } from './sync/pbx-registry.js';
+import { SyncRecords } from './sync/sync-record.js';
+import { SyncPipeline } from './sync/sync-worker.js';
+import { pbxRoutes } from './http/routes/pbx.js';
 import { Redis as IORedis } from 'ioredis';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
@@ -41,6 +47,10 @@ export interface DaemonParts {
   catalog: CatalogCache;
   timers: Timers;
   dispatcher: OutboxDispatcher;
+  sync: SyncPipeline;
+  pbx: PbxRegistry;
+  extensions: ExtensionIndex;
+  records: SyncRecords;
 }
 
 type StopStep = { name: string; run: () => Promise<unknown> };
@@ -104,8 +114,10 @@ export class Daemon {
       clock,
     );
 
+    const bull = bullConnection(config.redis.url);
+    this.onStop('bullmq connection', () => bull.quit().catch(() => bull.disconnect()));
     const timers = new Timers(
-      bullConnection(config.redis.url),
+      bull,
       keys.bullPrefix(),
       users,
       this.metrics,
@@ -114,7 +126,43 @@ export class Daemon {
     );
     this.onStop('timers', () => timers.stop());
     timers.start();
-    const outboxHandlers: OutboxHandler[] = [timers.onOutboxEntry];
+
+    // PBX connections and the sync pipeline
+    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
+    const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
+    const pbx = new PbxRegistry(config.pbx, (c) => createAdapter(c, log), {
+      redis,
+      keys,
+      metrics: this.metrics,
+      log: log.child({ component: 'pbx' }),
+      streamMaxLen: config.redis.streamMaxLen,
+      clock,
+    });
+    const sync = new SyncPipeline(
+      bull,
+      keys.bullPrefix(),
+      {
+        redis,
+        keys,
+        store,
+        catalog,
+        records,
+        adapters: pbx.adapters,
+        metrics: this.metrics,
+        log: log.child({ component: 'sync' }),
+        clock,
+        usersOf: (c) => extensions.usersOf(c),
+      },
+      config.sync,
+    );
+    this.onStop('sync workers', () => sync.stop());
+    await sync.start();
+
+    const outboxHandlers: OutboxHandler[] = [
+      timers.onOutboxEntry,
+      extensions.onOutboxEntry,
+      sync.onOutboxEntry,
+    ];
     const dispatcherClient = createBlockingClient(conn, log, 'outbox-dispatcher');
     const dispatcher = new OutboxDispatcher(
       dispatcherClient,
@@ -126,15 +174,47 @@ export class Daemon {
     await dispatcherClient.connect();
     await dispatcher.start();
 
+    this.onStop('pbx adapters', () => pbx.stop());
+    await pbx.start({
+      users,
+      store,
+      extensions,
+      records,
+      metrics: this.metrics,
+      log: log.child({ component: 'pbx-inbound' }),
+      reconcile: (c) => sync.reconcile(c),
+    });
+
     const health = new Health(redis);
-    this.parts = { keys, users, store, statusTypes, catalog, timers, dispatcher };
+    this.parts = {
+      keys,
+      users,
+      store,
+      statusTypes,
+      catalog,
+      timers,
+      dispatcher,
+      sync,
+      pbx,
+      extensions,
+      records,
+    };
+    health.setPbxCheck(() => pbx.check());
     health.setWorkersCheck(() => {
-      const running = { timers: timers.running, dispatcher: dispatcher.isRunning };
+      const running = { timers: timers.running, dispatcher: dispatcher.isRunning, sync: sync.running };
       return { ok: Object.values(running).every(Boolean), ...running };
     });
     const v1: FastifyPluginAsyncZod[] = [
       statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
-      userRoutes({ users, store, catalog, defaultShiftStatus: config.status.defaultOnShiftStart, clock }),
+      userRoutes({
+        users,
+        store,
+        catalog,
+        defaultShiftStatus: config.status.defaultOnShiftStart,
+        clock,
+        syncRecord: (id) => records.view(id),
+      }),
+      pbxRoutes({ report: () => pbx.report(), syncCounts: () => sync.counts() }),
     ];
     const app = await buildApp({
       log,

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYamlScalar, parseDocument, Scalar, visit } from 'yaml';
+import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -83,25 +84,30 @@ function section(raw: Raw, name: string): Raw {
 
 /**
  * Environment overrides for what a container or systemd unit usually sets. They win over the file.
- * PB_ADMIN_KEY adds an admin key named "env-admin".
+ * PB_ADMIN_KEY adds an admin key named "env-admin". `origins`, when given, records which variable set which
+ * path, so a bad value is reported with the variable to fix rather than a file line that does not exist.
  */
-export function applyEnvOverrides(raw: Raw, env: Env): Raw {
-  const set = (sectionName: string, key: string, value: unknown) => {
-    if (value !== undefined && value !== '') section(raw, sectionName)[key] = value;
+export function applyEnvOverrides(raw: Raw, env: Env, origins?: Map<string, string>): Raw {
+  const set = (sectionName: string, key: string, name: string, value: unknown) => {
+    if (value === undefined || value === '') return;
+    section(raw, sectionName)[key] = value;
+    origins?.set(`${sectionName}.${key}`, name);
   };
   const asNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
-  set('server', 'host', env.PB_SERVER_HOST);
+  set('server', 'host', 'PB_SERVER_HOST', env.PB_SERVER_HOST);
   // `||`, not `??`: an empty PB_SERVER_PORT (compose's `${X:-}`) must not hide PORT.
-  set('server', 'port', asNumber(env.PB_SERVER_PORT || env.PORT));
-  set('redis', 'url', env.PB_REDIS_URL);
-  set('redis', 'keyPrefix', env.PB_REDIS_KEY_PREFIX);
-  set('redis', 'embedded', env.PB_REDIS_EMBEDDED);
-  set('redis', 'embeddedDir', env.PB_REDIS_EMBEDDED_DIR);
-  set('log', 'level', env.PB_LOG_LEVEL);
+  const portVar = env.PB_SERVER_PORT ? 'PB_SERVER_PORT' : 'PORT';
+  set('server', 'port', portVar, asNumber(env.PB_SERVER_PORT || env.PORT));
+  set('redis', 'url', 'PB_REDIS_URL', env.PB_REDIS_URL);
+  set('redis', 'keyPrefix', 'PB_REDIS_KEY_PREFIX', env.PB_REDIS_KEY_PREFIX);
+  set('redis', 'embedded', 'PB_REDIS_EMBEDDED', env.PB_REDIS_EMBEDDED);
+  set('redis', 'embeddedDir', 'PB_REDIS_EMBEDDED_DIR', env.PB_REDIS_EMBEDDED_DIR);
+  set('log', 'level', 'PB_LOG_LEVEL', env.PB_LOG_LEVEL);
   if (env.PB_ADMIN_KEY) {
     const auth = section(raw, 'auth');
     const keys = Array.isArray(auth.keys) ? (auth.keys as unknown[]) : [];
     auth.keys = [...keys, { name: 'env-admin', role: 'admin', key: env.PB_ADMIN_KEY }];
+    origins?.set(`auth.keys[${keys.length}]`, 'PB_ADMIN_KEY');
   }
   return raw;
 }
@@ -147,15 +153,40 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }, '');
 }
 
+/** zod's "expected X, received undefined" says less than this. */
+const requiredMessage: z.core.$ZodErrorMap = (issue) =>
+  issue.code === 'invalid_type' && issue.input === undefined ? 'required' : undefined;
+
+/** One problem per bad field: zod reports unknown keys on their parent, we name each key. */
+function problemsOf(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: 'unknown field' }));
+  }
+  return [{ path: path || '(root)', message: issue.message }];
+}
+
+function originOf(path: string, origins: Map<string, string>): string | undefined {
+  for (const [prefix, name] of origins) {
+    if (path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`)) return name;
+  }
+  return undefined;
+}
+
 /** Validates an already-parsed document (after interpolation). */
 export function validateConfig(raw: unknown, source: string, env: Env = {}): Config {
   const problems: ConfigProblem[] = [];
   const interpolated = interpolate(raw, env, problems) as Raw;
-  const withEnv = applyEnvOverrides(interpolated, env);
-  const result = configSchema.safeParse(withEnv);
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      problems.push({ path: formatPath(issue.path) || '(root)', message: issue.message });
+  // A field whose variable is unset is reported once, as that; the empty value left behind is no news.
+  const unset = new Set(problems.map((p) => p.path));
+  const origins = new Map<string, string>();
+  const withEnv = applyEnvOverrides(interpolated, env, origins);
+  const result = configSchema.safeParse(withEnv, { error: requiredMessage });
+  for (const issue of result.success ? [] : result.error.issues) {
+    for (const problem of problemsOf(issue)) {
+      if (unset.has(problem.path)) continue;
+      const origin = originOf(problem.path, origins);
+      problems.push(origin ? { ...problem, message: `${problem.message} (set by ${origin})` } : problem);
     }
   }
   if (problems.length > 0 || !result.success) throw new ConfigError(source, problems);

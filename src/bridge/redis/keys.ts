@@ -74,6 +74,17 @@ export class Keys {
     return `${this.prefix}events-wakeup`;
   }
 
+  // PBX bookkeeping, one slot
+  extensionIndex(): string {
+    return `${this.prefix}{pbx}:extensions`;
+  }
+  userExtension(): string {
+    return `${this.prefix}{pbx}:user-extension`;
+  }
+  syncLock(userId: string): string {
+    return `${this.prefix}{pbx}:sync-lock:${userId}`;
+  }
+
   /** BullMQ prefix: hash-tagged so each queue's keys live in one slot. */
   bullPrefix(): string {
     return `${this.prefix}{bull}`;

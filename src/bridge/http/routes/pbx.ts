@@ -1,0 +1,63 @@
+/** GET /v1/pbx: each PBX connection's state and the sync backlog (admin, supervisor). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { PbxConnectionReport } from '../../sync/pbx-registry.js';
+import { authorize } from '../auth.js';
+import { errorResponses } from '../schemas/common.js';
+
+const connection = z.object({
+  id: z.string(),
+  kind: z.enum(['freepbx', '3cx']),
+  connected: z.boolean(),
+  since: z.string(),
+  reconnects: z.number(),
+  lastEventAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+});
+
+const body = z.object({
+  connections: z.array(connection),
+  sync: z
+    .object({ waiting: z.number(), delayed: z.number(), active: z.number(), failed: z.number() })
+    .describe('sync job backlog'),
+});
+
+export const pbxRoutes =
+  (deps: {
+    report: () => PbxConnectionReport[];
+    syncCounts: () => Promise<Record<string, number>>;
+  }): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/pbx',
+      {
+        schema: {
+          tags: ['pbx'],
+          security: [{ bearer: [] }],
+          summary: 'PBX connections and sync backlog',
+          response: { 200: body, ...errorResponses() },
+        },
+      },
+      async (request) => {
+        authorize(request, { roles: ['admin', 'supervisor'] });
+        const counts = await deps.syncCounts();
+        return {
+          connections: deps.report().map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            connected: r.connected,
+            since: r.since.toISOString(),
+            reconnects: r.reconnects,
+            lastEventAt: r.lastEventAt?.toISOString() ?? null,
+            lastError: r.lastError,
+          })),
+          sync: {
+            waiting: counts.waiting ?? 0,
+            delayed: counts.delayed ?? 0,
+            active: counts.active ?? 0,
+            failed: counts.failed ?? 0,
+          },
+        };
+      },
+    );
+  };

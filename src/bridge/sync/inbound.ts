@@ -1,0 +1,149 @@
+/**
+ * PBX → presence-bridge. Adapter events become commands on the user mapped to the extension: calls become
+ * activities (source "<kind>:<connection>"), phone-side presence changes become status selections (cause pbx)
+ * through the configured map, our own echoes ignored. Events of one connection are handled strictly in order;
+ * on every (re)connect a snapshot is diffed with the open activities (calls that ended during the gap end, calls
+ * that started begin) and every user of the connection is re-synced. Live events arriving meanwhile wait.
+ */
+import type { Logger } from 'pino';
+import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
+import type { Command } from '../../status/index.js';
+import { ApiError } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+import type { UserService } from '../users/user-service.js';
+import type { UserStore } from '../users/user-store.js';
+import type { ExtensionIndex } from './extension-index.js';
+import { isEcho, mappedStatus } from './presence-map.js';
+import type { SyncRecords } from './sync-record.js';
+
+export interface InboundDeps {
+  users: UserService;
+  store: UserStore;
+  extensions: ExtensionIndex;
+  records: SyncRecords;
+  metrics: Metrics;
+  log: Logger;
+  reconcile: (connection: string) => Promise<unknown>;
+  onConnectionChange: (connection: string, connected: boolean, reason?: string) => Promise<void>;
+}
+
+export class PbxInbound {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly source: string;
+
+  constructor(
+    private readonly adapter: PbxAdapter,
+    private readonly presenceMap: Readonly<Record<string, string>>,
+    private readonly deps: InboundDeps,
+  ) {
+    this.source = `${adapter.kind}:${adapter.id}`;
+  }
+
+  /** The adapter's event sink: queue in order, never throw back into the adapter. */
+  readonly sink = (event: PbxEvent): void => {
+    this.chain = this.chain
+      .then(() => this.handle(event))
+      .catch((err: unknown) => {
+        this.deps.log.warn(
+          { pbx: this.adapter.id, event: event.type, err: (err as Error).message },
+          'inbound pbx event failed',
+        );
+      });
+  };
+
+  /** Resolves when every event received so far has been handled (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private async handle(event: PbxEvent): Promise<void> {
+    switch (event.type) {
+      case 'activityStarted':
+        return this.forExtension(
+          event.extension,
+          { type: 'beginActivity', activity: { id: event.activityId, kind: 'call', source: this.source } },
+          event.at,
+        );
+      case 'activityEnded':
+        return this.forExtension(
+          event.extension,
+          { type: 'endActivity', activityId: event.activityId },
+          event.at,
+        );
+      case 'presenceChanged':
+        return this.presence(event.extension, event.presence);
+      case 'connected':
+        await this.deps.onConnectionChange(this.adapter.id, true);
+        return this.reconcile();
+      case 'disconnected':
+        return this.deps.onConnectionChange(this.adapter.id, false, event.reason);
+    }
+  }
+
+  private async forExtension(extension: string, command: Command, at: Date): Promise<void> {
+    const userId = await this.deps.extensions.userOf(this.adapter.id, extension);
+    if (!userId) return; // an extension no user is mapped to: not ours to track
+    await this.execute(userId, command);
+    this.deps.metrics.eventToApply.observe(Math.max(0, Date.now() - at.getTime()) / 1000);
+  }
+
+  private async presence(extension: string, presence: Parameters<typeof mappedStatus>[0]): Promise<void> {
+    const userId = await this.deps.extensions.userOf(this.adapter.id, extension);
+    if (!userId) return;
+    const record = await this.deps.records.get(userId);
+    if (isEcho(presence, record?.pushed ?? null, this.adapter.kind)) return;
+    const statusId = mappedStatus(presence, this.presenceMap);
+    if (!statusId) return;
+    await this.execute(userId, { type: 'selectStatus', statusId, actor: 'pbx' });
+  }
+
+  /** Domain refusals (limit reached, unknown type) are logged, not retried: the PBX cannot be told "no". */
+  private async execute(userId: string, command: Command): Promise<void> {
+    try {
+      await this.deps.users.execute(userId, command);
+    } catch (err) {
+      if (err instanceof ApiError && err.code !== 'VERSION_CONFLICT') return;
+      if ((err as Error).name === 'DomainError') {
+        this.deps.log.info(
+          { userId, command: command.type, code: (err as { code?: string }).code },
+          'pbx-originated change refused',
+        );
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async reconcile(): Promise<void> {
+    let snapshot: PbxSnapshot;
+    try {
+      snapshot = await this.adapter.snapshot();
+    } catch (err) {
+      this.deps.log.warn(
+        { pbx: this.adapter.id, err: (err as Error).message },
+        'snapshot failed; will retry on next connect',
+      );
+      return;
+    }
+    const users = await this.deps.extensions.usersOf(this.adapter.id);
+    const open = new Map<string, Set<string>>(); // extension → call ids on the PBX now
+    for (const call of snapshot.calls)
+      open.set(call.extension, (open.get(call.extension) ?? new Set()).add(call.activityId));
+    for (const [extension, userId] of users) await this.diffUser(userId, open.get(extension) ?? new Set());
+    await this.deps.reconcile(this.adapter.id);
+  }
+
+  private async diffUser(userId: string, onPbx: Set<string>): Promise<void> {
+    const state = await this.deps.store.load(userId);
+    if (!state) return;
+    const ours = state.activities.filter((a) => a.source === this.source).map((a) => a.id);
+    for (const id of ours.filter((id) => !onPbx.has(id)))
+      await this.execute(userId, { type: 'endActivity', activityId: id });
+    for (const id of [...onPbx].filter((id) => !ours.includes(id))) {
+      await this.execute(userId, {
+        type: 'beginActivity',
+        activity: { id, kind: 'call', source: this.source },
+      });
+    }
+  }
+}
