@@ -1,0 +1,78 @@
+/**
+ * decide(): the single decision point of the status model (see DESIGN.md, "The status model").
+ * Pure, synchronous and total: the same state, command and context always give the same result, and
+ * nothing is thrown. A refusal changes nothing; a no-op returns the input state itself; a change
+ * returns the next state with version + 1 and the events and timers the store commits with it.
+ *
+ * Each command type has one handler (table below); the handlers share apply-status, deferral and
+ * upcoming, where the rules that several commands have in common live.
+ */
+import { beginActivity, endActivity } from './activities.js';
+import { connectionTimeout, heartbeat } from './connection.js';
+import type { DecideContext } from './context.js';
+import { upsertDirectory } from './directory.js';
+import { startDraft, type Draft, type Step } from './draft.js';
+import { DomainError } from './errors.js';
+import type { Command, Directory, DomainEvent, TimerRequest, UserState } from './model.js';
+import { overageDue } from './overage.js';
+import { cancelUpcoming, selectStatus } from './select-status.js';
+import { endShift, startShift } from './shift-commands.js';
+import { OFFLINE } from './status-type.js';
+import { isValidTime } from './time.js';
+import { endWrapUp, wrapUpElapsed } from './wrap-up.js';
+
+export type { DecideContext } from './context.js';
+export { isEngaged } from './engagement.js';
+export { openSpan } from './spans.js';
+
+export type DecideResult =
+  | { ok: true; changed: boolean; next: UserState; events: DomainEvent[]; timers: TimerRequest[] }
+  | { ok: false; error: DomainError };
+
+type Handlers = {
+  [T in Command['type']]: (d: Draft, command: Extract<Command, { type: T }>) => Step;
+};
+
+const HANDLERS: Handlers = {
+  upsertDirectory,
+  selectStatus,
+  cancelUpcoming,
+  startShift,
+  endShift,
+  beginActivity,
+  endActivity,
+  endWrapUp,
+  wrapUpElapsed,
+  heartbeat,
+  connectionTimeout,
+  overageDue,
+};
+
+export function decide(state: UserState, command: Command, ctx: DecideContext): DecideResult {
+  if (!isValidTime(ctx.now)) return { ok: false, error: new DomainError('INVALID_TIME', { now: ctx.now }) };
+  const draft = startDraft(state, ctx);
+  // TypeScript cannot correlate HANDLERS[command.type] with command; the mapped type above guarantees it.
+  const handler = HANDLERS[command.type] as (d: Draft, c: Command) => Step;
+  const step = handler(draft, command);
+  if (step instanceof DomainError) return { ok: false, error: step };
+  if (step === 'noop') return { ok: true, changed: false, next: state, events: [], timers: [] };
+  const next = { ...draft.state, version: state.version + 1 };
+  return { ok: true, changed: true, next, events: draft.events, timers: draft.timers };
+}
+
+/** A user never stored before: Offline since `now`, no shift, connection unknown. */
+export function newUserState(id: string, directory: Directory, now: string): UserState {
+  return {
+    id,
+    version: 0,
+    directory,
+    status: { id: OFFLINE, since: now, cause: 'user' },
+    upcoming: null,
+    activities: [],
+    wrapUp: null,
+    endedActivities: [],
+    shift: null,
+    overage: null,
+    connection: { state: 'unknown', lastSeen: null },
+  };
+}

@@ -1,0 +1,22 @@
+/** The status domain's public surface: model, status types, decide() and its errors. Wiring only. */
+export * from './model.js';
+export * from './status-type.js';
+export {
+  decide,
+  newUserState,
+  isEngaged,
+  openSpan,
+  type DecideContext,
+  type DecideResult,
+} from './decide.js';
+export {
+  DomainError,
+  DOMAIN_ERRORS,
+  DOMAIN_ERROR_CODES,
+  isDomainError,
+  type DomainErrorCode,
+} from './errors.js';
+export { TIMER_KINDS, timerKey, type TimerKind } from './timers.js';
+export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './activities.js';
+export { shiftId } from './shifts.js';
+export type { UpcomingReason } from './upcoming.js';

@@ -1,0 +1,43 @@
+/**
+ * startShift and endShift. Starting opens a shift and enters the given status (cause `shift-start`;
+ * upcoming while engaged). Ending is refused while engaged and from a type without `canEndShift`, and
+ * applies Offline (cause `shift-end`). A status type deleted since it was entered does not trap the
+ * user in the shift: with no type to ask, ending is allowed.
+ */
+import { applyStatus, checkEntry } from './apply-status.js';
+import { applyOrDefer } from './deferral.js';
+import { CHANGED, emit, update, type Draft, type Step } from './draft.js';
+import { isEngaged } from './engagement.js';
+import { DomainError } from './errors.js';
+import type { Command } from './model.js';
+import { openShift } from './shifts.js';
+import { OFFLINE } from './status-type.js';
+import { clearUpcoming } from './upcoming.js';
+
+type StartShift = Extract<Command, { type: 'startShift' }>;
+
+export function startShift(d: Draft, { statusId }: StartShift): Step {
+  if (d.state.shift) return new DomainError('SHIFT_ALREADY_STARTED', { shiftId: d.state.shift.id });
+  // Opened first so the entry is checked against the new shift's (empty) usage; on refusal the draft is dropped.
+  openShift(d);
+  const refusal = checkEntry(d.state, statusId, d.ctx);
+  if (refusal) return refusal;
+  applyOrDefer(d, statusId, 'shift-start');
+  return CHANGED;
+}
+
+export function endShift(d: Draft): Step {
+  const { shift, status, upcoming } = d.state;
+  if (!shift) return new DomainError('NO_SHIFT');
+  if (isEngaged(d.state, d.ctx.now)) return new DomainError('USER_ENGAGED');
+  if (d.ctx.catalog.get(status.id)?.canEndShift === false) {
+    return new DomainError('CANNOT_END_SHIFT', { statusId: status.id });
+  }
+  // Only reachable when a wrap-up ran out before its timer fired; what was pending ends with the shift.
+  if (upcoming) clearUpcoming(d, 'SUPERSEDED');
+  update(d, { shift: null });
+  // Already Offline (chosen during the shift): the span keeps the cause it was entered with.
+  if (status.id !== OFFLINE) applyStatus(d, OFFLINE, 'shift-end');
+  emit(d, 'user.shift.ended', { shift });
+  return CHANGED;
+}

@@ -1,0 +1,43 @@
+/**
+ * Wrap-up: after-call work during which the user is still engaged. It starts when a call ends (the
+ * user's own wrapUpSeconds, else the global default; 0 = none) and ends when its timer fires or the
+ * agent ends it early; either way a waiting upcoming status is then applied.
+ *
+ * endWrapUp without a wrap-up is an error rather than a no-op: it is an explicit API call, and telling
+ * the agent "you were not in wrap-up" is clearer than a silent success. A wrap-up whose time has passed
+ * but whose timer has not fired yet still counts as present here, so the agent can clear it.
+ */
+import { CHANGED, NOOP, schedule, update, type Draft, type Step } from './draft.js';
+import { settleUpcoming } from './deferral.js';
+import { DomainError } from './errors.js';
+import type { Command } from './model.js';
+import { addSeconds } from './time.js';
+
+type WrapUpElapsed = Extract<Command, { type: 'wrapUpElapsed' }>;
+
+/** A later call's wrap-up replaces an earlier one, and its timer (same key) replaces the earlier timer. */
+export function startWrapUp(d: Draft, activityId: string): void {
+  const seconds = d.state.directory.wrapUpSeconds ?? d.ctx.config.wrapUpSeconds;
+  if (seconds <= 0) return;
+  const wrapUp = { activityId, until: addSeconds(d.ctx.now, seconds) };
+  update(d, { wrapUp });
+  schedule(d, 'wrapup', wrapUp.until, { type: 'wrapUpElapsed', activityId });
+}
+
+export function endWrapUp(d: Draft): Step {
+  if (!d.state.wrapUp) return new DomainError('NOT_IN_WRAP_UP');
+  finishWrapUp(d);
+  return CHANGED;
+}
+
+/** Stale (no-op) when the wrap-up it was set for already ended or was replaced by a later call's. */
+export function wrapUpElapsed(d: Draft, { activityId }: WrapUpElapsed): Step {
+  if (d.state.wrapUp?.activityId !== activityId) return NOOP;
+  finishWrapUp(d);
+  return CHANGED;
+}
+
+function finishWrapUp(d: Draft): void {
+  update(d, { wrapUp: null });
+  settleUpcoming(d);
+}

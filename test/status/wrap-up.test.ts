@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { Env } from './fixtures.js';
+import { DIRECTORY, USER, after, at, cmd, eventOf, expectNoop, refuse, run, types } from './fixtures.js';
+
+const env: Env = { config: { wrapUpSeconds: 30 } };
+/** Active, on call c1 from t=10. */
+const onCall = () =>
+  after(
+    [
+      [cmd.select('active'), 0],
+      [cmd.begin('c1'), 10],
+    ],
+    env,
+  );
+/** On call c1 from t=10 with lunch upcoming, call ended at t=40: in wrap-up until t=70. */
+const inWrapUp = () =>
+  after(
+    [
+      [cmd.select('lunch'), 20],
+      [cmd.end('c1'), 40],
+    ],
+    env,
+    onCall(),
+  );
+const withWrapUpOverride = (wrapUpSeconds: number | null) =>
+  after([[cmd.directory({ ...DIRECTORY, wrapUpSeconds }), 15]], env, onCall());
+
+describe('wrap-up after a call', () => {
+  it('starts when a call ends, with a wrapup timer', () => {
+    const { next, events, timers } = run(onCall(), cmd.end('c1'), 40, env);
+    const wrapUp = { activityId: 'c1', until: at(70) };
+    expect(next.wrapUp).toEqual(wrapUp);
+    expect(timers).toEqual([
+      { key: `wrapup:${USER}`, dueAt: at(70), command: { type: 'wrapUpElapsed', activityId: 'c1' } },
+    ]);
+    expect(eventOf(events, 'user.activity.ended').data.wrapUp).toEqual(wrapUp);
+  });
+
+  it("uses the user's own wrap-up seconds over the global default", () => {
+    expect(run(withWrapUpOverride(10), cmd.end('c1'), 40, env).next.wrapUp?.until).toBe(at(50));
+  });
+
+  it("has none when the user's own wrap-up seconds are 0", () => {
+    const { next, timers } = run(withWrapUpOverride(0), cmd.end('c1'), 40, env);
+    expect(next.wrapUp).toBeNull();
+    expect(timers).toEqual([]);
+  });
+
+  it('has none when the global default is 0 and the user has no override', () => {
+    expect(run(onCall(), cmd.end('c1'), 40, { config: { wrapUpSeconds: 0 } }).next.wrapUp).toBeNull();
+  });
+
+  it('has none after an activity that is not a call', () => {
+    const state = after([[cmd.begin('t1', 'task'), 20]], env, onCall());
+    expect(run(state, cmd.end('t1'), 40, env).next.wrapUp).toBeNull();
+  });
+
+  it('holds back the upcoming status until it is over', () => {
+    const state = inWrapUp();
+    expect(state.status.id).toBe('active');
+    expect(state.upcoming?.id).toBe('lunch');
+  });
+});
+
+describe('wrapUpElapsed (timer)', () => {
+  it('ends the wrap-up and applies the upcoming status with cause deferred', () => {
+    const { next, events } = run(inWrapUp(), cmd.wrapUpElapsed('c1'), 70, env);
+    expect(next.wrapUp).toBeNull();
+    expect(next.status).toEqual({ id: 'lunch', since: at(70), cause: 'deferred' });
+    expect(types(events)).toEqual(['user.upcoming.changed', 'user.status.changed']);
+  });
+
+  it('ends the wrap-up without a status change when nothing is upcoming', () => {
+    const state = after([[cmd.end('c1'), 40]], env, onCall());
+    const { next, events } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
+    expect(next.wrapUp).toBeNull();
+    expect(next.version).toBe(state.version + 1);
+    expect(events).toEqual([]);
+  });
+
+  it('is stale (no-op) without a wrap-up', () => {
+    expectNoop(onCall(), cmd.wrapUpElapsed('c1'), 70, env);
+  });
+
+  it('is stale (no-op) for a wrap-up replaced by a later call', () => {
+    const state = after(
+      [
+        [cmd.begin('c2'), 50],
+        [cmd.end('c2'), 60],
+      ],
+      env,
+      inWrapUp(),
+    );
+    expect(state.wrapUp?.activityId).toBe('c2');
+    expectNoop(state, cmd.wrapUpElapsed('c1'), 70, env);
+  });
+
+  it('keeps the upcoming status while another activity is open', () => {
+    const state = after([[cmd.begin('t2', 'task'), 50]], env, inWrapUp());
+    const { next } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
+    expect(next.wrapUp).toBeNull();
+    expect(next.upcoming?.id).toBe('lunch');
+  });
+});
+
+describe('endWrapUp (API)', () => {
+  it('refuses with 409 NOT_IN_WRAP_UP when there is no wrap-up', () => {
+    expect(refuse(onCall(), cmd.endWrapUp(), 50, env)).toMatchObject({
+      code: 'NOT_IN_WRAP_UP',
+      statusCode: 409,
+    });
+  });
+
+  it('ends the wrap-up early and applies the upcoming status', () => {
+    const { next } = run(inWrapUp(), cmd.endWrapUp(), 45, env);
+    expect(next.wrapUp).toBeNull();
+    expect(next.status).toEqual({ id: 'lunch', since: at(45), cause: 'deferred' });
+  });
+
+  it('clears a wrap-up whose time passed before its timer fired', () => {
+    const { next } = run(inWrapUp(), cmd.endWrapUp(), 80, env);
+    expect(next.wrapUp).toBeNull();
+  });
+});
