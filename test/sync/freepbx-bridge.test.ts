@@ -1,0 +1,152 @@
+/**
+ * The daemon with a FreePBX connection to the fake AMI server: status changes reach the PBX (queues, DND),
+ * PBX calls drive activities and the deferred status, and an AMI outage loses nothing.
+ */
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
+import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { waitFor } from '../harness/wait.js';
+
+const MEMBER = 'Local/1001@from-queue/n';
+
+function call(n: number): FakeChannel {
+  return {
+    channel: `PJSIP/1001-0000000${n}`,
+    uniqueid: `1700000000.${n}`,
+    linkedid: `1700000000.${n}`,
+    state: '6',
+  };
+}
+
+describe('FreePBX through the bridge', () => {
+  let fake: FakeAmiServer;
+  let d: TestDaemon;
+
+  beforeEach(async () => {
+    fake = await new FakeAmiServer().start();
+    fake.addQueue('400', []);
+    fake.db.set('AMPUSER/1001/cidname', 'Dana');
+    fake.db.set('AMPUSER/1001/device', '1001');
+    d = await startTestDaemon({
+      redisUrl: inject('redisUrl'),
+      config: {
+        sync: { backoffMs: 20, attempts: 50 },
+        pbx: [
+          {
+            id: 'main',
+            kind: 'freepbx',
+            ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
+            pingIntervalMs: 100,
+            pingTimeoutMs: 1000,
+            actionTimeoutMs: 1000,
+            backoff: { initialMs: 20, maxMs: 200 },
+          },
+        ],
+      },
+    });
+    await waitFor(async () => (await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {
+      what: 'AMI connected',
+    });
+    await d.request('admin', 'PUT', '/v1/users/u1', {
+      displayName: 'Dana',
+      pbx: { connection: 'main', extension: '1001' },
+      queues: ['400'],
+    });
+  });
+  afterEach(async () => {
+    await d.stop();
+    await fake.stop();
+  });
+
+  const user = async () => (await d.request('admin', 'GET', '/v1/users/u1')).body;
+  const dnd = () => fake.db.get('DND/1001') === 'YES';
+  const inQueue = () => Boolean(fake.member('400', MEMBER));
+
+  it('pushes Active (queue login, no DND) and On Break (queue logout, DND) and records in-sync', async () => {
+    await d.request('agent', 'POST', '/v1/users/u1/shift', {});
+    await waitFor(() => inQueue() && !dnd(), { what: 'logged in to queue 400' });
+    await waitFor(async () => (await user()).pbx.sync.state === 'in-sync', { what: 'in-sync' });
+
+    await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' });
+    await waitFor(() => !inQueue() && dnd(), { what: 'removed from queue 400 with DND on' });
+    const queueWrites = fake.actions.filter((a) => a.name === 'QueueRemove' || a.name === 'QueueAdd');
+    expect(queueWrites.map((a) => a.name)).toEqual(['QueueAdd', 'QueueRemove']);
+  });
+
+  it('applies the deferred status when the PBX call hangs up', async () => {
+    await d.request('agent', 'POST', '/v1/users/u1/shift', {});
+    fake.startChannel(call(1));
+    await waitFor(async () => (await user()).activities.length === 1, { what: 'call activity begun' });
+    expect((await user()).activities[0]).toMatchObject({
+      id: '1700000000.1',
+      kind: 'call',
+      source: 'freepbx:main',
+    });
+
+    expect((await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' })).status).toBe(
+      202,
+    );
+    const hungUpAt = Date.now();
+    fake.hangupChannel('1700000000.1');
+    const after = await waitFor(
+      async () => {
+        const u = await user();
+        return u.status.id === 'on-break' ? u : null;
+      },
+      { intervalMs: 2, what: 'deferred On Break' },
+    );
+    console.log(
+      `freepbx: deferred status applied ${Date.now() - hungUpAt} ms after Hangup (includes polling)`,
+    );
+    expect(after).toMatchObject({ status: { cause: 'deferred' }, upcoming: null, activities: [] });
+    await waitFor(() => !inQueue() && dnd(), { what: 'On Break reached the PBX' });
+  });
+
+  it('reconciles after an AMI outage: a call that ended meanwhile ends, the upcoming status is applied and synced', async () => {
+    await d.request('agent', 'POST', '/v1/users/u1/shift', {});
+    await waitFor(() => inQueue(), { what: 'in queue' });
+    fake.startChannel(call(2));
+    await waitFor(async () => (await user()).activities.length === 1, { what: 'call begun' });
+    await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' });
+
+    await fake.refuse(); // AMI gone
+    await waitFor(async () => !(await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {
+      what: 'seen down',
+    });
+    fake.channels.delete('1700000000.2'); // the call ended while we could not hear it
+    await fake.accept();
+
+    const after = await waitFor(
+      async () => {
+        const u = await user();
+        return u.status.id === 'on-break' ? u : null;
+      },
+      { what: 'deferred status after reconnect' },
+    );
+    expect(after.activities).toEqual([]);
+    await waitFor(() => !inQueue() && dnd(), { what: 'PBX matches On Break after the outage' });
+  });
+
+  it('coalesces a burst: 20 quick changes cost far fewer PBX writes and end in the right state', async () => {
+    await d.request('agent', 'POST', '/v1/users/u1/shift', {});
+    await waitFor(async () => (await user()).pbx.sync.state === 'in-sync', { what: 'first sync' });
+    const before = fake.actions.filter((a) => a.name === 'QueueAdd' || a.name === 'QueueRemove').length;
+    for (let i = 0; i < 20; i++) {
+      await d.request('agent', 'PUT', '/v1/users/u1/status', {
+        statusId: i % 2 === 0 ? 'on-break' : 'active',
+      });
+    }
+    await waitFor(() => inQueue() && !dnd(), { what: 'final Active on the PBX' });
+    await waitFor(
+      async () => {
+        const u = await user();
+        return u.pbx.sync.state === 'in-sync' && (await d.daemon.parts!.sync.counts()).waiting === 0;
+      },
+      { what: 'sync settled' },
+    );
+    const writes =
+      fake.actions.filter((a) => a.name === 'QueueAdd' || a.name === 'QueueRemove').length - before;
+    console.log(`freepbx: 20 status changes → ${writes} queue writes`);
+    expect(writes).toBeLessThan(20);
+  });
+});
