@@ -150,3 +150,127 @@ describe('FreePBX through the bridge', () => {
     expect(writes).toBeLessThan(20);
   });
 });
+
+describe('FreePBX phone-side changes and long outages', () => {
+  let fake: FakeAmiServer;
+  let d: TestDaemon;
+
+  beforeEach(async () => {
+    fake = await new FakeAmiServer().start();
+    fake.addQueue('400', []);
+    for (const ext of ['1001', '1002', '1003']) {
+      fake.db.set(`AMPUSER/${ext}/cidname`, `Agent ${ext}`);
+      fake.db.set(`AMPUSER/${ext}/device`, ext);
+    }
+    d = await startTestDaemon({
+      redisUrl: inject('redisUrl'),
+      config: {
+        // A tiny retry budget: an outage outlasts it, so only the reconnect reconcile can repair the PBX.
+        sync: { backoffMs: 10, attempts: 2 },
+        pbx: [
+          {
+            id: 'main',
+            kind: 'freepbx',
+            ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
+            pingIntervalMs: 100,
+            pingTimeoutMs: 1000,
+            actionTimeoutMs: 1000,
+            backoff: { initialMs: 20, maxMs: 200 },
+            presenceMap: { 'dnd:on': 'on-break', 'dnd:off': 'active' },
+          },
+        ],
+      },
+    });
+    await waitFor(async () => (await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {
+      what: 'AMI connected',
+    });
+    for (const [id, ext] of [
+      ['u1', '1001'],
+      ['u2', '1002'],
+      ['u3', '1003'],
+    ] as const) {
+      await d.request('admin', 'PUT', `/v1/users/${id}`, {
+        displayName: id,
+        pbx: { connection: 'main', extension: ext },
+        queues: ['400'],
+      });
+      await d.request('admin', 'POST', `/v1/users/${id}/shift`, {});
+    }
+    await waitFor(
+      () => ['1001', '1002', '1003'].every((e) => fake.member('400', `Local/${e}@from-queue/n`)),
+      { what: 'all in queue' },
+    );
+  });
+  afterEach(async () => {
+    await d.stop();
+    await fake.stop();
+  });
+
+  const get = async (id: string) => (await d.request('admin', 'GET', `/v1/users/${id}`)).body;
+
+  it('turns DND pressed on the handset into On Break (cause pbx) and ignores the echo of our own push', async () => {
+    fake.emitEvent('DeviceStateChange', [
+      ['Device', 'Custom:DND1001'],
+      ['State', 'BUSY'],
+    ]);
+    const u = await waitFor(
+      async () => {
+        const s = await get('u1');
+        return s.status.id === 'on-break' ? s : null;
+      },
+      { what: 'handset DND → On Break' },
+    );
+    expect(u.status.cause).toBe('pbx');
+    // Lunch also sets DND; pushing it makes the PBX report "DND on", which the map would turn into On Break.
+    // That report is our own echo and must be ignored.
+    await d.request('admin', 'POST', '/v1/status-types', {
+      name: 'Lunch',
+      color: '#123456',
+      pbxPresence: { freepbx: { dnd: true, presence: 'away' }, '3cx': { profile: 'Away' } },
+    });
+    await d.request('admin', 'PUT', '/v1/users/u1/status', { statusId: 'active' });
+    await waitFor(async () => (await get('u1')).pbx.sync.state === 'in-sync' && !fake.db.get('DND/1001'), {
+      what: 'Active pushed',
+    });
+    const echoesBefore = fake.actions.filter((a) => a.name === 'Setvar').length;
+    await d.request('admin', 'PUT', '/v1/users/u1/status', { statusId: 'lunch' });
+    await waitFor(
+      () =>
+        fake.db.get('DND/1001') === 'YES' &&
+        fake.actions.filter((a) => a.name === 'Setvar').length > echoesBefore,
+      {
+        what: 'Lunch pushed (DND on, device state set)',
+      },
+    );
+    await waitFor(async () => (await get('u1')).pbx.sync.state === 'in-sync', { what: 'Lunch in sync' });
+    await (d.daemon.parts!.pbx.inbound.get('main') as { idle(): Promise<void> }).idle();
+    const history = (await d.request('admin', 'GET', '/v1/users/u1/history')).body.items;
+    expect(
+      history.map((s: { statusId: string; cause: string }) => `${s.statusId}/${s.cause}`).slice(0, 4),
+    ).toEqual(['lunch/supervisor', 'active/supervisor', 'on-break/pbx', 'active/shift-start']);
+  });
+
+  it('loses no status change over an outage longer than the retry budget', async () => {
+    await fake.refuse();
+    await waitFor(async () => !(await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {
+      what: 'seen down',
+    });
+    for (const id of ['u1', 'u2', 'u3'])
+      await d.request('admin', 'PUT', `/v1/users/${id}/status`, { statusId: 'on-break' });
+    await waitFor(async () => (await get('u3')).pbx.sync.state === 'failed', {
+      what: 'retries exhausted while down',
+    });
+    await fake.accept();
+    await waitFor(
+      () =>
+        ['1001', '1002', '1003'].every(
+          (e) => !fake.member('400', `Local/${e}@from-queue/n`) && fake.db.get(`DND/${e}`) === 'YES',
+        ),
+      {
+        what: 'every user On Break on the PBX after reconnect',
+      },
+    );
+    for (const id of ['u1', 'u2', 'u3'])
+      await waitFor(async () => (await get(id)).pbx.sync.state === 'in-sync', { what: `${id} in-sync` });
+  });
+});

@@ -167,6 +167,13 @@ export class SyncPipeline {
     const desired = desiredSettings(state, await this.deps.catalog.get(), this.options.queueMode);
     const print = fingerprint(target, desired);
     if (!force && previous?.state === 'in-sync' && previous.fingerprint === print) return; // coalesced
+    // Recorded before the push: the PBX reports our own writes back while apply() runs, and those echoes must
+    // already compare equal to what we are pushing.
+    await this.deps.records.put(userId, {
+      ...(previous ?? emptyRecord(pbx.connection)),
+      state: previous?.state ?? 'pending',
+      pushed: desired,
+    });
     try {
       await adapter.apply(target, desired);
     } catch (err) {
