@@ -9,12 +9,15 @@ import type { Logger } from 'pino';
 import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
 import type { Command } from '../../status/index.js';
 import { ApiError } from '../errors.js';
+import { isRedisUnavailable } from '../redis/unavailable.js';
 import type { Metrics } from '../metrics.js';
 import type { UserService } from '../users/user-service.js';
 import type { UserStore } from '../users/user-store.js';
 import type { ExtensionIndex } from './extension-index.js';
 import { isEcho, mappedStatus } from './presence-map.js';
 import type { SyncRecords } from './sync-record.js';
+
+const RETRY_FOR_MS = 10 * 60_000;
 
 export interface InboundDeps {
   users: UserService;
@@ -29,6 +32,7 @@ export interface InboundDeps {
 
 export class PbxInbound {
   private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
   private readonly source: string;
 
   constructor(
@@ -42,14 +46,34 @@ export class PbxInbound {
   /** The adapter's event sink: queue in order, never throw back into the adapter. */
   readonly sink = (event: PbxEvent): void => {
     this.chain = this.chain
-      .then(() => this.handle(event))
+      .then(() => this.handleWithRetry(event))
       .catch((err: unknown) => {
-        this.deps.log.warn(
+        this.deps.log.error(
           { pbx: this.adapter.id, event: event.type, err: (err as Error).message },
           'inbound pbx event failed',
         );
       });
   };
+
+  /**
+   * A PBX event cannot be asked for again, so while Redis is away it is retried (in order, later events wait)
+   * rather than dropped; after RETRY_FOR_MS the next reconnect's snapshot reconcile is the safety net.
+   */
+  private async handleWithRetry(event: PbxEvent): Promise<void> {
+    const deadline = Date.now() + RETRY_FOR_MS;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        return await this.handle(event);
+      } catch (err) {
+        if (!isRedisUnavailable(err) || Date.now() > deadline || this.stopped) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
 
   /** Resolves when every event received so far has been handled (tests, shutdown). */
   idle(): Promise<void> {

@@ -53,6 +53,7 @@ export class PbxRegistry {
   }
 
   async stop(): Promise<void> {
+    for (const inbound of this.inbound.values()) inbound.stop();
     for (const adapter of this.adapters.values()) {
       try {
         await adapter.stop();

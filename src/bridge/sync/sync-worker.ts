@@ -16,6 +16,7 @@ import type { CatalogCache } from '../catalog/catalog-cache.js';
 import type { Metrics } from '../metrics.js';
 import type { StreamEntry } from '../outbox/outbox-entry.js';
 import type { Keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
 import { desiredSettings, fingerprint } from './desired.js';
 import type { StoredSync, SyncRecords } from './sync-record.js';
@@ -246,8 +247,7 @@ export class SyncPipeline {
   }
 
   private async unlock(userId: string, token: string): Promise<void> {
-    const key = this.deps.keys.syncLock(userId);
-    if ((await this.deps.redis.get(key)) === token) await this.deps.redis.del(key);
+    await runScript(this.deps.redis, 'releaseLock', [this.deps.keys.syncLock(userId)], [token]);
   }
 }
 
