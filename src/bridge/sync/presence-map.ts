@@ -32,8 +32,9 @@ export function isEcho(
     checks.push(presence.presence.toLowerCase() === ours.toLowerCase());
   }
   const q = presence.queue;
-  if (q?.loggedIn !== undefined)
-    checks.push(q.loggedIn === (pushed.queues.loggedIn || pushed.queues.mode === 'pause'));
+  // FreePBX pauses a member and keeps it logged in; 3CX has no pause, so "pause" logs the agent out there.
+  const memberStays = pushed.queues.loggedIn || (kind === 'freepbx' && pushed.queues.mode === 'pause');
+  if (q?.loggedIn !== undefined) checks.push(q.loggedIn === memberStays);
   if (q?.paused !== undefined)
     checks.push(q.paused === (!pushed.queues.loggedIn && pushed.queues.mode === 'pause'));
   return checks.length > 0 && checks.every(Boolean);
