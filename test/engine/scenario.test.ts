@@ -21,7 +21,11 @@ describe('status engine scenario', () => {
 
   beforeEach(async () => {
     clock = new ManualClock();
-    d = await startTestDaemon({ redisUrl: inject('redisUrl'), clock: clock.now, config: { status: { wrapUpSeconds: 30 } } });
+    d = await startTestDaemon({
+      redisUrl: inject('redisUrl'),
+      clock: clock.now,
+      config: { status: { wrapUpSeconds: 30 } },
+    });
     await d.request('admin', 'PATCH', '/v1/status-types/on-break', { limitPerShift: 2, allowedMinutes: 15 });
     expect((await d.request('admin', 'PUT', '/v1/users/u1', { displayName: 'Dana' })).status).toBe(201);
   });
@@ -32,11 +36,17 @@ describe('status engine scenario', () => {
 
   it('defers On Break during a call and applies it when wrap-up ends, with no user action', async () => {
     expect((await d.request('agent', 'POST', '/v1/users/u1/shift', {})).body.user.status.id).toBe('active');
-    expect((await d.request('integration', 'POST', '/v1/users/u1/activities', { id: 'call-1', kind: 'call' })).status).toBe(201);
+    expect(
+      (await d.request('integration', 'POST', '/v1/users/u1/activities', { id: 'call-1', kind: 'call' }))
+        .status,
+    ).toBe(201);
 
     const picked = await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' });
     expect(picked.status).toBe(202);
-    expect(picked.body).toMatchObject({ applied: false, user: { status: { id: 'active' }, upcoming: { id: 'on-break' } } });
+    expect(picked.body).toMatchObject({
+      applied: false,
+      user: { status: { id: 'active' }, upcoming: { id: 'on-break' } },
+    });
     expect((await user()).upcoming.id).toBe('on-break');
 
     clock.advance(60);
@@ -45,12 +55,17 @@ describe('status engine scenario', () => {
     expect(ended.body.user.wrapUp).not.toBeNull();
 
     clock.advance(30);
-    await waitFor(async () => (await timers().counts()).delayed > 0, { what: 'wrap-up timer scheduled' });
+    await waitFor(async () => ((await timers().counts()).delayed ?? 0) > 0, {
+      what: 'wrap-up timer scheduled',
+    });
     await timers().promoteAll();
-    const after = await waitFor(async () => {
-      const u = await user();
-      return u.status.id === 'on-break' ? u : null;
-    }, { what: 'deferred On Break applied' });
+    const after = await waitFor(
+      async () => {
+        const u = await user();
+        return u.status.id === 'on-break' ? u : null;
+      },
+      { what: 'deferred On Break applied' },
+    );
     expect(after.status.cause).toBe('deferred');
     expect(after.upcoming).toBeNull();
     expect(after.shift.usage['on-break']).toBe(1);
@@ -63,17 +78,28 @@ describe('status engine scenario', () => {
   it('enforces the per-shift limit, tracks overage, and ends the shift only from a type that can', async () => {
     await d.request('agent', 'POST', '/v1/users/u1/shift', {});
     for (let i = 0; i < 2; i++) {
-      expect((await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' })).status).toBe(200);
-      expect((await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'active' })).status).toBe(200);
+      expect((await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' })).status).toBe(
+        200,
+      );
+      expect((await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'active' })).status).toBe(
+        200,
+      );
     }
     const refused = await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' });
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'STATUS_LIMIT_REACHED', details: { limit: 2, used: 2 } });
+    expect(refused.body.error).toMatchObject({
+      code: 'STATUS_LIMIT_REACHED',
+      details: { limit: 2, used: 2 },
+    });
 
     await d.request('admin', 'PATCH', '/v1/status-types/on-break', { limitPerShift: 3 });
-    await waitFor(async () => (await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' })).status === 200, {
-      what: 'edited limit takes effect',
-    });
+    await waitFor(
+      async () =>
+        (await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' })).status === 200,
+      {
+        what: 'edited limit takes effect',
+      },
+    );
     clock.advance(16 * 60);
     await timers().promoteAll();
     const overdue = await waitFor(async () => (await user()).overage, { what: 'overage started' });
@@ -90,6 +116,9 @@ describe('status engine scenario', () => {
 
     const endFromActive = await d.request('agent', 'DELETE', '/v1/users/u1/shift');
     expect(endFromActive.status).toBe(200);
-    expect(endFromActive.body.user).toMatchObject({ status: { id: 'offline', cause: 'shift-end' }, shift: null });
+    expect(endFromActive.body.user).toMatchObject({
+      status: { id: 'offline', cause: 'shift-end' },
+      shift: null,
+    });
   });
 });

@@ -45,7 +45,8 @@ function substitute(text: string, env: Env, problems: ConfigProblem[], path: str
     if (found !== undefined && found !== '') return found;
     if (fallback !== undefined) return fallback;
     problems.push({ path: path || '(root)', message: `environment variable ${name} is not set` });
-    return '';
+    // Unique stand-in, so two unset secrets do not also show up as "two keys have the same secret".
+    return `<unset ${name} #${problems.length}>`;
   });
 }
 
