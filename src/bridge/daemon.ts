@@ -15,6 +15,11 @@ import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
 import { statusTypeRoutes } from './http/routes/status-types.js';
 import { userRoutes } from './http/routes/users.js';
+import { EventHub } from './events/event-hub.js';
+import { eventRoutes } from './http/routes/events.js';
+import { reportRoutes } from './http/routes/reports.js';
+import { consoleRoutes } from './http/routes/console.js';
+import { meRoutes } from './http/routes/me.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createBlockingClient, createCommandClient } from './redis/connection.js';
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
@@ -24,7 +29,7 @@ import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
 import { createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
-import { PbxRegistry } from './sync/pbx-registry.js';
+import { PbxRegistry, defaultNodeName } from './sync/pbx-registry.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
@@ -137,6 +142,8 @@ export class Daemon {
       log: log.child({ component: 'pbx' }),
       streamMaxLen: config.redis.streamMaxLen,
       clock,
+      nodeName: config.ha.nodeName ?? defaultNodeName(),
+      leaseTtlMs: config.ha.leaseTtlMs,
     });
     const sync = new SyncPipeline(
       bull,
@@ -147,16 +154,16 @@ export class Daemon {
         store,
         catalog,
         records,
-        adapters: pbx.adapters,
+        adapterOf: (c) => pbx.adapterOf(c),
         metrics: this.metrics,
         log: log.child({ component: 'sync' }),
         clock,
         usersOf: (c) => extensions.usersOf(c),
       },
+      config.pbx.map((c) => c.id),
       config.sync,
     );
-    this.onStop('sync workers', () => sync.stop());
-    await sync.start();
+    this.onStop('sync queues', () => sync.stop());
 
     const outboxHandlers: OutboxHandler[] = [
       timers.onOutboxEntry,
@@ -174,17 +181,33 @@ export class Daemon {
     await dispatcherClient.connect();
     await dispatcher.start();
 
-    this.onStop('pbx adapters', () => pbx.stop());
-    await pbx.start({
-      users,
-      store,
-      extensions,
-      records,
-      metrics: this.metrics,
-      log: log.child({ component: 'pbx-inbound' }),
-      reconcile: (c) => sync.reconcile(c),
-    });
+    // Connections are taken by lease; the holder runs the adapter and the connection's sync worker.
+    this.onStop('pbx connections', () => pbx.stop());
+    await pbx.start(
+      {
+        users,
+        store,
+        extensions,
+        records,
+        metrics: this.metrics,
+        log: log.child({ component: 'pbx-inbound' }),
+        reconcile: (c) => sync.reconcile(c),
+      },
+      sync,
+    );
 
+    // Real-time events: one outbox reader per process, fanned out to every SSE client (GET /v1/events).
+    const eventsLog = log.child({ component: 'events' });
+    const events = new EventHub(createBlockingClient(conn, log, 'event-hub'), redis, keys, eventsLog);
+    this.onStop('event hub', () => events.stop());
+    await events.start();
+
+    this.metrics.beforeScrape.push(async () => {
+      const counts = await store.countByStatus();
+      this.metrics.usersByStatus.reset();
+      for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
+      pbx.check(); // refreshes the PBX connection gauges
+    });
     const health = new Health(redis);
     this.parts = {
       keys,
@@ -215,6 +238,9 @@ export class Daemon {
         syncRecord: (id) => records.view(id),
       }),
       pbxRoutes({ report: () => pbx.report(), syncCounts: () => sync.counts() }),
+      eventRoutes({ feed: events }),
+      reportRoutes({ store, catalog, clock }),
+      meRoutes(),
     ];
     const app = await buildApp({
       log,
@@ -223,6 +249,7 @@ export class Daemon {
       health,
       metrics: this.metrics,
       v1,
+      root: [consoleRoutes()],
       docs: config.server.docs,
       ...(this.options.version ? { version: this.options.version } : {}),
     });

@@ -59,13 +59,22 @@ export function createMetrics() {
     labelNames: ['pbx', 'kind'] as const,
     registers: [registry],
   });
+  const leaseChanges = new Counter({
+    name: 'pb_pbx_lease_changes_total',
+    help: 'PBX connection leases acquired, lost or released by this daemon',
+    labelNames: ['pbx', 'event'] as const,
+    registers: [registry],
+  });
   const eventToApply = new Histogram({
     name: 'pb_pbx_event_to_apply_seconds',
     help: 'Latency from a PBX event arriving to its status change being committed',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  /** Refreshers run just before each scrape, for gauges that are read from Redis rather than counted. */
+  const beforeScrape: Array<() => Promise<void>> = [];
   return {
+    beforeScrape,
     registry,
     httpDuration,
     redisErrors,
@@ -76,6 +85,7 @@ export function createMetrics() {
     timerLag,
     syncJobs,
     pbxConnected,
+    leaseChanges,
     eventToApply,
   };
 }

@@ -203,6 +203,19 @@ export class FakeAmiServer {
     }
   }
 
+  /** Ids of the logged-in sessions (one per connected client). */
+  authedSessionIds(): number[] {
+    return [...this.sessions].filter((s) => s.authed).map((s) => s.id);
+  }
+
+  /** Sends an event to one session only (e.g. to the old holder of a connection, and nobody else). */
+  emitEventTo(sessionId: number, name: string, fields: Array<[string, string]>): void {
+    const cls = EVENT_CLASS[name.toLowerCase()] ?? 'user';
+    for (const s of this.sessions) {
+      if (s.id === sessionId && s.authed) s.write([['Event', name], ['Privilege', `${cls},all`], ...fields]);
+    }
+  }
+
   startChannel(channel: FakeChannel): void {
     this.channels.set(channel.uniqueid, channel);
     this.emitEvent('Newchannel', channelFields(channel));
@@ -579,7 +592,7 @@ function bootFields(uptimeSeconds: number): Array<[string, string]> {
   ];
 }
 
-function channelFields(c: FakeChannel): Array<[string, string]> {
+export function channelFields(c: FakeChannel): Array<[string, string]> {
   return [
     ['Channel', c.channel],
     ['ChannelState', c.state ?? '6'],

@@ -243,7 +243,7 @@ describe('FreePBX phone-side changes and long outages', () => {
       },
     );
     await waitFor(async () => (await get('u1')).pbx.sync.state === 'in-sync', { what: 'Lunch in sync' });
-    await (d.daemon.parts!.pbx.inbound.get('main') as { idle(): Promise<void> }).idle();
+    await d.daemon.parts!.pbx.inboundOf('main')!.idle();
     const history = (await d.request('admin', 'GET', '/v1/users/u1/history')).body.items;
     expect(
       history.map((s: { statusId: string; cause: string }) => `${s.statusId}/${s.cause}`).slice(0, 4),

@@ -160,6 +160,18 @@ const pbxSchema = z
     message: 'pbx ids must be unique',
   });
 
+const haSchema = z
+  .object({
+    /**
+     * A PBX connection is held by one daemon at a time through a Redis lease of this length; when its holder dies,
+     * another daemon takes over within about ttl + ttl/3.
+     */
+    leaseTtlMs: z.number().int().min(1_000).max(120_000).default(6_000),
+    /** Name of this daemon in GET /v1/pbx and logs; defaults to "<hostname>-<pid>". */
+    nodeName: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -174,6 +186,7 @@ export const configSchema = z
     status: statusSchema.default(statusSchema.parse({})),
     sync: syncSchema.default(syncSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
+    ha: haSchema.default(haSchema.parse({})),
     pbx: pbxSchema,
   })
   .strict();

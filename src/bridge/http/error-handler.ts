@@ -40,13 +40,25 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 function zodIssues(err: FastifyError): ValidationIssue[] {
   const where = (err as FastifyError & { validationContext?: string }).validationContext;
-  return (err.validation ?? []).map((v) => {
-    const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const pathOf = (field: string) => {
     const path =
       where && where !== 'body'
         ? [where === 'querystring' ? 'query' : where, field].filter(Boolean).join('.')
         : field;
-    return { path: path || '(body)', message: v.message ?? 'invalid' };
+    return path || '(body)';
+  };
+  return (err.validation ?? []).flatMap((v) => {
+    const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    // An unknown field is reported by zod on the object that holds it; name the field itself instead, so the
+    // issue points at what to remove ("statusID", not "(body)").
+    const unknown = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+    if (Array.isArray(unknown) && unknown.length > 0) {
+      return unknown.map((key) => ({
+        path: pathOf([field, String(key)].filter(Boolean).join('.')),
+        message: 'unknown field',
+      }));
+    }
+    return [{ path: pathOf(field), message: v.message ?? 'invalid' }];
   });
 }
 

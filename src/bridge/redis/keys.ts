@@ -85,6 +85,22 @@ export class Keys {
     return `${this.prefix}{pbx}:sync-lock:${userId}`;
   }
 
+  /** Who holds a PBX connection, and the counter its fencing tokens come from. */
+  pbxLease(connection: string): string {
+    return `${this.prefix}{pbx}:lease:${connection}`;
+  }
+  pbxFenceCounter(connection: string): string {
+    return `${this.prefix}{pbx}:fence-counter:${connection}`;
+  }
+  /** Connection state published by each connection's holder. */
+  pbxStatus(): string {
+    return `${this.prefix}{pbx}:status`;
+  }
+  /** The highest fencing token seen for a connection, per partition (checked inside the commit script). */
+  pbxFence(partition: number, connection: string): string {
+    return `${this.tag(partition)}:fence:${connection}`;
+  }
+
   /** BullMQ prefix: hash-tagged so each queue's keys live in one slot. */
   bullPrefix(): string {
     return `${this.prefix}{bull}`;

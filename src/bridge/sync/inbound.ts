@@ -9,7 +9,9 @@ import type { Logger } from 'pino';
 import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
 import type { Command } from '../../status/index.js';
 import { ApiError } from '../errors.js';
+import type { Fence } from '../ha/lease.js';
 import { isRedisUnavailable } from '../redis/unavailable.js';
+import { FencedError } from '../users/user-service.js';
 import type { Metrics } from '../metrics.js';
 import type { UserService } from '../users/user-service.js';
 import type { UserStore } from '../users/user-store.js';
@@ -28,6 +30,10 @@ export interface InboundDeps {
   log: Logger;
   reconcile: (connection: string) => Promise<unknown>;
   onConnectionChange: (connection: string, connected: boolean, reason?: string) => Promise<void>;
+  /** The fencing token of this daemon's lease on the connection; every command carries it. */
+  fence: () => Fence | null;
+  /** A commit was refused because a newer holder took over: stop handling this connection at once. */
+  onFenced: () => void;
 }
 
 export class PbxInbound {
@@ -123,9 +129,17 @@ export class PbxInbound {
 
   /** Domain refusals (limit reached, unknown type) are logged, not retried: the PBX cannot be told "no". */
   private async execute(userId: string, command: Command): Promise<void> {
+    if (this.stopped) return;
+    const fence = this.deps.fence();
+    if (!fence) return; // not (or no longer) the holder: the new holder's snapshot covers this
     try {
-      await this.deps.users.execute(userId, command);
+      await this.deps.users.execute(userId, command, { fence });
     } catch (err) {
+      if (err instanceof FencedError) {
+        this.stopped = true;
+        this.deps.onFenced();
+        return;
+      }
       if (err instanceof ApiError && err.code !== 'VERSION_CONFLICT') return;
       if ((err as Error).name === 'DomainError') {
         this.deps.log.info(

@@ -4,7 +4,8 @@
  * coalesce: a job whose target and settings equal what was last applied successfully returns without touching
  * the PBX, so ten quick changes cost one push. Reconcile jobs (periodic, and after every adapter reconnect) pass
  * `force` and always ask the adapter, which repairs drift made on the PBX side.
- * One user is synced by one worker at a time (a short Redis lock), whichever daemon runs it.
+ * Each PBX connection has its own queue, worked only by the daemon holding that connection's lease (the one
+ * with a live adapter); one user is synced by one worker at a time (a short Redis lock).
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
@@ -21,7 +22,8 @@ import type { UserStore } from '../users/user-store.js';
 import { desiredSettings, fingerprint } from './desired.js';
 import type { StoredSync, SyncRecords } from './sync-record.js';
 
-export const SYNC_QUEUE = 'pbx-sync';
+/** BullMQ queue of one connection (queue names may not contain ":"). */
+export const syncQueueName = (connection: string): string => `pbx-sync-${connection}`;
 
 interface SyncJob {
   userId: string;
@@ -42,8 +44,8 @@ export interface SyncOptions {
 class UserBusy extends Error {}
 
 export class SyncPipeline {
-  private readonly queue: Queue<SyncJob>;
-  private worker: Worker<SyncJob> | undefined;
+  private readonly queues = new Map<string, Queue<SyncJob>>();
+  private readonly workers = new Map<string, Worker<SyncJob>>();
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -54,91 +56,120 @@ export class SyncPipeline {
       store: UserStore;
       catalog: CatalogCache;
       records: SyncRecords;
-      adapters: ReadonlyMap<string, PbxAdapter>;
+      /** The adapter of a connection held by this daemon, if any. */
+      adapterOf: (connection: string) => PbxAdapter | undefined;
       metrics: Metrics;
       log: Logger;
       clock: () => Date;
       /** All user ids with an extension on a connection (for reconcile). */
       usersOf: (connection: string) => Promise<Map<string, string>>;
     },
+    private readonly connections: readonly string[],
     private readonly options: SyncOptions,
   ) {
-    this.queue = new Queue<SyncJob>(SYNC_QUEUE, { connection, prefix });
-    this.queue.on('error', (err) => deps.log.warn({ err: err.message }, 'sync queue error'));
+    for (const id of connections) {
+      const queue = new Queue<SyncJob>(syncQueueName(id), { connection, prefix });
+      queue.on('error', (err) => deps.log.warn({ pbx: id, err: err.message }, 'sync queue error'));
+      this.queues.set(id, queue);
+    }
   }
 
   /** Outbox handler: one job per committed change that can affect the PBX; its id makes re-dispatch harmless. */
   readonly onOutboxEntry = async (entry: StreamEntry): Promise<void> => {
     if (!SYNC_TRIGGERS.has(entry.type) || !entry.userId) return;
-    await this.enqueue(entry.userId, false, `${entry.partition}-${entry.id}`);
+    const connection = (await this.deps.store.load(entry.userId))?.directory.pbx?.connection;
+    if (connection) await this.enqueue(connection, entry.userId, false, `${entry.partition}-${entry.id}`);
   };
 
-  async enqueue(userId: string, force: boolean, dedupe: string = randomUUID()): Promise<void> {
-    await this.queue.add(
-      'sync',
-      { userId, force },
-      {
-        jobId: `${userId.replace(/:/g, '~')}@${dedupe}`,
-        attempts: this.options.attempts,
-        backoff: { type: 'exponential', delay: this.options.backoffMs, jitter: 0.5 },
-        removeOnComplete: true,
-        removeOnFail: 5000,
-      },
-    );
+  async enqueue(
+    connection: string,
+    userId: string,
+    force: boolean,
+    dedupe: string = randomUUID(),
+  ): Promise<void> {
+    const queue = this.queues.get(connection);
+    if (!queue) return this.unknownConnection(userId, connection);
+    await queue.add('sync', { userId, force }, this.jobOptions(userId, dedupe));
   }
 
-  /** Forced sync of every user on `connection` (after a reconnect) or on all connections. */
-  async reconcile(connection?: string): Promise<number> {
-    let count = 0;
-    for (const id of this.deps.adapters.keys()) {
-      if (connection && id !== connection) continue;
-      const users = await this.deps.usersOf(id);
-      const jobs = [...users.values()].map((userId) => ({
-        name: 'sync',
-        data: { userId, force: true },
-        opts: {
-          jobId: `${userId.replace(/:/g, '~')}@reconcile-${randomUUID()}`,
-          attempts: this.options.attempts,
-          backoff: { type: 'exponential', delay: this.options.backoffMs, jitter: 0.5 },
-          removeOnComplete: true,
-          removeOnFail: 5000,
-        },
-      }));
-      for (let i = 0; i < jobs.length; i += 500) await this.queue.addBulk(jobs.slice(i, i + 500));
-      count += jobs.length;
-    }
-    return count;
+  private jobOptions(userId: string, dedupe: string) {
+    return {
+      jobId: `${userId.replace(/:/g, '~')}@${dedupe}`,
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: this.options.backoffMs, jitter: 0.5 },
+      removeOnComplete: true,
+      removeOnFail: 5000,
+    };
   }
 
-  async start(): Promise<void> {
-    this.worker = new Worker<SyncJob>(
-      SYNC_QUEUE,
-      (job) => (job.name === 'reconcile' ? this.reconcile().then(() => undefined) : this.sync(job)),
-      {
-        connection: this.connection,
-        prefix: this.prefix,
-        concurrency: this.options.concurrency,
-      },
+  /** Forced sync of every user on `connection` (after a reconnect, and periodically). */
+  async reconcile(connection: string): Promise<number> {
+    const queue = this.queues.get(connection);
+    if (!queue) return 0;
+    const users = [...(await this.deps.usersOf(connection)).values()];
+    const jobs = users.map((userId) => ({
+      name: 'sync',
+      data: { userId, force: true },
+      opts: this.jobOptions(userId, `reconcile-${randomUUID()}`),
+    }));
+    for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
+    return jobs.length;
+  }
+
+  /** Starts working a connection's queue; called when this daemon takes the connection's lease. */
+  async startWorker(connection: string): Promise<void> {
+    const queue = this.queues.get(connection);
+    if (!queue || this.workers.has(connection)) return;
+    const worker = new Worker<SyncJob>(
+      syncQueueName(connection),
+      (job) => (job.name === 'reconcile' ? this.reconcile(connection).then(() => undefined) : this.sync(job)),
+      { connection: this.connection, prefix: this.prefix, concurrency: this.options.concurrency },
     );
-    this.worker.on('error', (err) => this.deps.log.warn({ err: err.message }, 'sync worker error'));
-    await this.queue.upsertJobScheduler(
+    worker.on('error', (err) =>
+      this.deps.log.warn({ pbx: connection, err: err.message }, 'sync worker error'),
+    );
+    this.workers.set(connection, worker);
+    await queue.upsertJobScheduler(
       'reconcile',
       { every: this.options.reconcileIntervalSeconds * 1000 },
       { name: 'reconcile', data: { userId: '', force: true } },
     );
   }
 
+  /** Stops working a connection's queue (lease lost or daemon stopping); waiting jobs stay for the next holder. */
+  async stopWorker(connection: string): Promise<void> {
+    const worker = this.workers.get(connection);
+    this.workers.delete(connection);
+    await worker?.close();
+  }
+
+  /** Workers are started per held connection; "running" means none of them has died. */
   get running(): boolean {
-    return this.worker?.isRunning() ?? false;
+    return [...this.workers.values()].every((w) => w.isRunning());
   }
 
   async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+    const total: Record<string, number> = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    for (const queue of this.queues.values()) {
+      const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+      for (const [k, v] of Object.entries(counts)) total[k] = (total[k] ?? 0) + v;
+    }
+    return total;
   }
 
   async stop(): Promise<void> {
-    await this.worker?.close();
-    await this.queue.close();
+    for (const id of [...this.workers.keys()]) await this.stopWorker(id);
+    for (const queue of this.queues.values()) await queue.close();
+  }
+
+  private async unknownConnection(userId: string, connection: string): Promise<void> {
+    const previous = await this.deps.records.get(userId);
+    await this.fail(
+      userId,
+      connection,
+      previous,
+      new PbxError('PBX_UNKNOWN_VALUE', `no PBX connection "${connection}" is configured`),
+    );
   }
 
   private async sync(job: Job<SyncJob>): Promise<void> {
@@ -155,15 +186,12 @@ export class SyncPipeline {
     const state = await this.deps.store.load(userId);
     const pbx = state?.directory.pbx;
     if (!state || !pbx) return;
-    const adapter = this.deps.adapters.get(pbx.connection);
     const previous = await this.deps.records.get(userId);
+    // The lease moved away while this job waited: fail over to the retry (the new holder works the queue).
+    const adapter = this.deps.adapterOf(pbx.connection);
     if (!adapter)
-      return this.fail(
-        userId,
-        pbx.connection,
-        previous,
-        new PbxError('PBX_UNKNOWN_VALUE', `no PBX connection "${pbx.connection}" is configured`),
-      );
+      throw new PbxError('PBX_UNAVAILABLE', `connection "${pbx.connection}" is not held by this daemon`);
+
     const target = targetOf(state);
     const desired = desiredSettings(state, await this.deps.catalog.get(), this.options.queueMode);
     const print = fingerprint(target, desired);

@@ -14,6 +14,7 @@ import {
 } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import { ApiError } from '../errors.js';
+import type { Fence } from '../ha/lease.js';
 import type { Metrics } from '../metrics.js';
 import { TIMER_REQUESTED, type OutboxEntry, type UserStore } from './user-store.js';
 
@@ -24,6 +25,16 @@ const EMPTY_DIRECTORY = { displayName: '', pbx: null, mobile: null, queues: [], 
 export interface ExecuteOptions {
   /** If-Match: the version the caller saw; a different stored version is a VERSION_CONFLICT. */
   expectedVersion?: number | undefined;
+  /** PBX-originated commands carry their connection holder's fencing token (see ha/lease.ts). */
+  fence?: Fence | undefined;
+}
+
+/** A newer daemon holds the PBX connection this command came from: the command must not be applied. */
+export class FencedError extends Error {
+  constructor(readonly fence: Fence) {
+    super(`fenced: connection ${fence.connection} has a newer holder than token ${fence.token}`);
+    this.name = 'FencedError';
+  }
 }
 
 export interface ExecuteResult {
@@ -49,6 +60,7 @@ export class UserService {
   }
 
   async execute(userId: string, command: Command, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+    let catalogRefreshed = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.loadForCommand(userId, command);
       checkExpectedVersion(state, options.expectedVersion);
@@ -57,11 +69,25 @@ export class UserService {
         now: this.clock().toISOString(),
         config: this.config,
       });
+      // The cached catalog learns of another daemon's edits through pub/sub, a moment later. A type created
+      // through daemon A and selected at once through daemon B must not be "not found": on a miss, re-read the
+      // catalog once and decide again (read-your-writes across daemons; a real miss costs one extra read).
+      if (!result.ok && result.error.code === 'STATUS_TYPE_NOT_FOUND' && !catalogRefreshed) {
+        catalogRefreshed = true;
+        await this.catalog.refresh();
+        continue;
+      }
       if (!result.ok) throw result.error;
       if (!result.changed) return { state, changed: false, events: [] };
       const now = this.clock().toISOString();
       const timerEntries = result.timers.map((t) => timerEntry(now, t));
-      const outcome = await this.store.commit(state, result.next, [...result.events, ...timerEntries]);
+      const outcome = await this.store.commit(
+        state,
+        result.next,
+        [...result.events, ...timerEntries],
+        options.fence,
+      );
+      if (!outcome.ok && outcome.reason === 'fenced' && options.fence) throw new FencedError(options.fence);
       if (outcome.ok) {
         this.record(result.events);
         return { state: result.next, changed: true, events: result.events };
@@ -78,9 +104,11 @@ export class UserService {
     throw new ApiError('VERSION_CONFLICT', 'the user kept changing; try again', {});
   }
 
-  async delete(userId: string): Promise<void> {
+  /** `expectedVersion` (If-Match) makes the delete conditional, like any other write to the user (API.md). */
+  async delete(userId: string, expectedVersion?: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.get(userId);
+      checkExpectedVersion(state, expectedVersion);
       const outcome = await this.store.delete(state, { at: this.clock().toISOString() });
       if (outcome !== 'version-changed') return;
     }

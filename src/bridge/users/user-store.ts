@@ -4,6 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { HistorySpan, UserState } from '../../status/index.js';
+import type { Fence } from '../ha/lease.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 
@@ -22,7 +23,7 @@ export interface OutboxEntry {
 /** Outbox entry type of a timer request (never sent to clients). */
 export const TIMER_REQUESTED = 'timer.requested';
 
-export type CommitOutcome = { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' };
+export type CommitOutcome = { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' | 'fenced' };
 
 export class UserStore {
   constructor(
@@ -48,7 +49,7 @@ export class UserStore {
   }
 
   /** Commits `next` if the stored version is still `previous.version`. */
-  async commit(previous: UserState, next: UserState, events: OutboxEntry[]): Promise<CommitOutcome> {
+  async commit(previous: UserState, next: UserState, events: OutboxEntry[], fence?: Fence): Promise<CommitOutcome> {
     const k = this.keys;
     const p = k.partitionOf(next.id);
     const spans = events.flatMap((e) =>
@@ -68,6 +69,7 @@ export class UserStore {
       k.inUpcoming(p, oldUp ?? '-'),
       k.inUpcoming(p, newUp ?? '-'),
       k.activityLog(next.id),
+      k.pbxFence(p, fence?.connection ?? '-'),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -81,6 +83,7 @@ export class UserStore {
       statusMoved ? '1' : '0',
       oldUp !== null && oldUp !== newUp ? '1' : '0',
       newUp !== null && oldUp !== newUp ? '1' : '0',
+      fence ? fence.token : '',
       spans.length,
       ...spans.map((s) => JSON.stringify(s)),
       activities.length,
@@ -89,6 +92,7 @@ export class UserStore {
     ];
     const result = await runScript(this.redis, 'commitUser', keys, args);
     if (result === -1) return { ok: false, reason: 'version-changed' };
+    if (result === -2) return { ok: false, reason: 'fenced' };
     return { ok: true, eventIds: result as string[] };
   }
 

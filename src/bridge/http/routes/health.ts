@@ -51,6 +51,8 @@ export const healthRoutes =
         schema: { tags, summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] },
       },
       async (_request, reply) => {
+        // A refresher failing (Redis away) must not hide the rest of the metrics.
+        await Promise.allSettled(deps.metrics.beforeScrape.map((refresh) => refresh()));
         const text = await deps.metrics.registry.metrics();
         return reply.type(deps.metrics.registry.contentType).send(text);
       },

@@ -13,6 +13,7 @@ const connection = z.object({
   reconnects: z.number(),
   lastEventAt: z.string().nullable(),
   lastError: z.string().nullable(),
+  heldBy: z.string().nullable().describe('the daemon holding the connection (one at a time, by Redis lease)'),
 });
 
 const body = z.object({
@@ -24,7 +25,7 @@ const body = z.object({
 
 export const pbxRoutes =
   (deps: {
-    report: () => PbxConnectionReport[];
+    report: () => Promise<PbxConnectionReport[]>;
     syncCounts: () => Promise<Record<string, number>>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
@@ -40,16 +41,17 @@ export const pbxRoutes =
       },
       async (request) => {
         authorize(request, { roles: ['admin', 'supervisor'] });
-        const counts = await deps.syncCounts();
+        const [counts, reports] = await Promise.all([deps.syncCounts(), deps.report()]);
         return {
-          connections: deps.report().map((r) => ({
+          connections: reports.map((r) => ({
             id: r.id,
             kind: r.kind,
             connected: r.connected,
-            since: r.since.toISOString(),
+            since: r.since,
             reconnects: r.reconnects,
-            lastEventAt: r.lastEventAt?.toISOString() ?? null,
+            lastEventAt: r.lastEventAt,
             lastError: r.lastError,
+            heldBy: r.heldBy,
           })),
           sync: {
             waiting: counts.waiting ?? 0,

@@ -11,6 +11,7 @@ import type { SyncRecord } from '../../users/user-view.js';
 import { userView } from '../../users/user-view.js';
 import type { UserService } from '../../users/user-service.js';
 import type { UserStore } from '../../users/user-store.js';
+import { ApiError } from '../../errors.js';
 import { authorize, type AccessRule, type Principal } from '../auth.js';
 import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/common.js';
 import {
@@ -40,6 +41,8 @@ export interface UserRoutesDeps {
 const tags = ['users'];
 const security = [{ bearer: [] }];
 const idParams = z.object({ id: userId });
+/** Merge-and-commit rounds of a directory upsert before giving up with VERSION_CONFLICT (see upsertDirectory). */
+const UPSERT_ATTEMPTS = 20;
 
 const READERS: AccessRule = { roles: ['admin', 'supervisor'], agentSelf: true };
 const CHANGERS: AccessRule = { roles: ['admin', 'supervisor', 'integration'], agentSelf: true };
@@ -60,6 +63,42 @@ export const userRoutes =
     const view = async (state: UserState) =>
       userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
 
+    /**
+     * Upsert = merge the fields sent over the stored entry, then commit. The merge reads the entry, so the commit
+     * is guarded by the version that was read (compare-and-set) and the merge is redone when another write got in
+     * between; before, a concurrent upsert could silently bring back a field another one had just changed.
+     * A client's If-Match is checked against the same version and is never retried.
+     */
+    const upsertDirectory = async (
+      id: string,
+      body: z.infer<typeof directoryBody>,
+      clientExpected: number | undefined,
+    ): Promise<{ state: UserState; created: boolean }> => {
+      for (let attempt = 1; ; attempt++) {
+        const existing = await deps.store.load(id);
+        const version = existing?.version ?? 0;
+        const directory = {
+          displayName: body.displayName,
+          pbx: body.pbx !== undefined ? body.pbx : (existing?.directory.pbx ?? null),
+          mobile: body.mobile !== undefined ? body.mobile : (existing?.directory.mobile ?? null),
+          queues: body.queues ?? existing?.directory.queues ?? [],
+          wrapUpSeconds:
+            body.wrapUpSeconds !== undefined ? body.wrapUpSeconds : (existing?.directory.wrapUpSeconds ?? null),
+        };
+        try {
+          const { state } = await deps.users.execute(
+            id,
+            { type: 'upsertDirectory', directory },
+            { expectedVersion: clientExpected ?? version },
+          );
+          return { state, created: existing === null };
+        } catch (err) {
+          const lostRace = err instanceof ApiError && err.code === 'VERSION_CONFLICT';
+          if (!lostRace || clientExpected !== undefined || attempt >= UPSERT_ATTEMPTS) throw err;
+        }
+      }
+    };
+
     app.put(
       '/users/:id',
       {
@@ -68,24 +107,16 @@ export const userRoutes =
           security,
           summary: 'Create or update a directory entry',
           params: idParams,
+          headers: ifMatchHeader,
           body: directoryBody,
-          response: { 200: userStateBody, 201: userStateBody, ...errorResponses() },
+          response: { 200: userStateBody, 201: userStateBody, ...errorResponses(409) },
         },
       },
       async (request, reply) => {
         authorize(request, DIRECTORY_WRITERS);
-        const b = request.body;
-        const existing = await deps.store.load(request.params.id);
-        const directory = {
-          displayName: b.displayName,
-          pbx: b.pbx !== undefined ? b.pbx : (existing?.directory.pbx ?? null),
-          mobile: b.mobile !== undefined ? b.mobile : (existing?.directory.mobile ?? null),
-          queues: b.queues ?? existing?.directory.queues ?? [],
-          wrapUpSeconds:
-            b.wrapUpSeconds !== undefined ? b.wrapUpSeconds : (existing?.directory.wrapUpSeconds ?? null),
-        };
-        const { state } = await deps.users.execute(request.params.id, { type: 'upsertDirectory', directory });
-        return reply.code(existing ? 200 : 201).send(await view(state));
+        const expected = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
+        const { state, created } = await upsertDirectory(request.params.id, request.body, expected);
+        return reply.code(created ? 201 : 200).send(await view(state));
       },
     );
 
@@ -137,12 +168,14 @@ export const userRoutes =
           security,
           summary: 'Delete a user (admin)',
           params: idParams,
-          response: { 204: z.null(), ...errorResponses(404) },
+          headers: ifMatchHeader,
+          response: { 204: z.null(), ...errorResponses(404, 409) },
         },
       },
       async (request, reply) => {
         authorize(request, { roles: ['admin'] });
-        await deps.users.delete(request.params.id);
+        const expected = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
+        await deps.users.delete(request.params.id, expected);
         return reply.code(204).send(null);
       },
     );
@@ -227,7 +260,7 @@ export const userRoutes =
         body: startShiftBody,
         toCommand: (r, actor) => ({
           type: 'startShift',
-          statusId: (r.body as { statusId?: string } | undefined)?.statusId ?? deps.defaultShiftStatus,
+          statusId: (r.body as { statusId?: string } | null | undefined)?.statusId ?? deps.defaultShiftStatus,
           actor,
         }),
         answer: userAnswer,

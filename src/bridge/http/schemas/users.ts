@@ -80,7 +80,8 @@ export const listUsersQuery = z
 export const selectStatusBody = z.object({ statusId: statusTypeId }).strict();
 export const statusChangeResult = z.object({ applied: z.boolean(), user: userStateBody });
 export const userResult = z.object({ user: userStateBody });
-export const startShiftBody = z.object({ statusId: statusTypeId.optional() }).strict();
+/** The body is optional: "start my shift" with the configured default status is a POST without a body. */
+export const startShiftBody = z.object({ statusId: statusTypeId.optional() }).strict().nullish();
 export const beginActivityBody = z
   .object({
     id: z

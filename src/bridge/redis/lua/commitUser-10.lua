@@ -5,15 +5,19 @@
   KEYS[5] in-status set of the old status  KEYS[6] in-status set of the new status
   KEYS[7] in-upcoming set of the old one   KEYS[8] in-upcoming set of the new one
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
+  KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
   ARGV[7] wake-up channel     ARGV[8] partition number
   ARGV[9] "1" when KEYS[5]/[6] must be updated, ARGV[10] "1" to remove from KEYS[7], ARGV[11] "1" to add to KEYS[8]
-  ARGV[12] number of history spans S, then S span jsons,
+  ARGV[12] fencing token of the PBX connection holder issuing the change, or "" (not PBX-originated)
+  ARGV[13] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then event entries as (type, json) pairs
-  Returns the list of stream ids of the events, or -1 when the stored version is not the expected one.
+  Returns the list of stream ids of the events, -1 when the stored version is not the expected one, or -2 when
+  a newer holder of the PBX connection has taken over (the fence is above ARGV[12]).
 ]]
+if ARGV[12] ~= '' and tonumber(redis.call('GET', KEYS[10]) or '0') > tonumber(ARGV[12]) then return -2 end
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '0') ~= ARGV[1] then return -1 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', ARGV[3])
@@ -24,10 +28,10 @@ if ARGV[9] == '1' then
 end
 if ARGV[10] == '1' then redis.call('SREM', KEYS[7], ARGV[4]) end
 if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
-local spans = tonumber(ARGV[12])
-for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[12 + i]) end
+local spans = tonumber(ARGV[13])
+for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[13 + i]) end
 if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
-local activitiesAt = 13 + spans
+local activitiesAt = 14 + spans
 local activities = tonumber(ARGV[activitiesAt])
 for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
 if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end

@@ -1,0 +1,82 @@
+/**
+ * Reads the partition streams on the command client (the hub's own client is always blocked in XREAD): ranges of
+ * entries for replay, and each stream's bounds for the start position and the retention check. `StreamReader`
+ * is the port the SSE sessions use, so their logic is tested without Redis.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from '../redis/keys.js';
+import { parseStreamEntry, type RawStreamEntry, type StreamEntry } from './stream-entry.js';
+import { ZERO_ID } from './stream-id.js';
+
+/** What XINFO STREAM tells about a stream's retained window. */
+export interface StreamInfo {
+  length: number;
+  /** Oldest retained entry; null when the stream is empty. */
+  firstId: string | null;
+  /** Newest id ever added (even if trimmed since). */
+  lastGeneratedId: string;
+  /** Entries ever added; more than `length` means some were trimmed. */
+  entriesAdded: number;
+}
+
+export interface StreamReader {
+  readonly partitions: number;
+  /** Entries of `partition` after `after` (exclusive) up to `upto` (inclusive), oldest first, at most `count`. */
+  range(partition: number, after: string, upto: string, count: number): Promise<StreamEntry[]>;
+  /** Bounds of every partition's stream, by partition; null for a stream that does not exist. */
+  infoAll(): Promise<Array<StreamInfo | null>>;
+}
+
+export class StreamLog implements StreamReader {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  get partitions(): number {
+    return this.keys.partitions;
+  }
+
+  async range(partition: number, after: string, upto: string, count: number): Promise<StreamEntry[]> {
+    const key = this.keys.events(partition);
+    const raw = (await this.redis.xrange(key, `(${after}`, upto, 'COUNT', count)) as RawStreamEntry[];
+    return raw.map((entry) => parseStreamEntry(partition, entry));
+  }
+
+  async infoAll(): Promise<Array<StreamInfo | null>> {
+    // EXISTS next to XINFO tells "no stream yet" (XINFO then fails) from a real failure without reading error text.
+    const pipeline = this.redis.pipeline();
+    for (const p of this.keys.allPartitions()) {
+      pipeline.exists(this.keys.events(p));
+      pipeline.xinfo('STREAM', this.keys.events(p));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return this.keys.allPartitions().map((p) => {
+      const [existsErr, exists] = results[2 * p] ?? [null, 0];
+      const [infoErr, reply] = results[2 * p + 1] ?? [null, null];
+      if (!infoErr) return parseInfo(reply as unknown[]);
+      if (!existsErr && exists === 0) return null;
+      throw infoErr;
+    });
+  }
+
+  /** Where a reader that wants only what comes next starts: each stream's newest id. */
+  async tailIds(): Promise<string[]> {
+    return (await this.infoAll()).map((info) => info?.lastGeneratedId ?? ZERO_ID);
+  }
+}
+
+/** XINFO STREAM answers a flat [name, value, ...] list; first-entry is [id, fields] or nil. */
+function parseInfo(reply: unknown[]): StreamInfo {
+  const fields = new Map<string, unknown>();
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
+  const first = fields.get('first-entry') as RawStreamEntry | null | undefined;
+  const length = Number(fields.get('length') ?? 0);
+  return {
+    length,
+    firstId: first ? first[0] : null,
+    lastGeneratedId: String(fields.get('last-generated-id') ?? ZERO_ID),
+    // Redis < 7 does not report it; assuming nothing was trimmed then errs towards no false resync.
+    entriesAdded: Number(fields.get('entries-added') ?? length),
+  };
+}

@@ -1,0 +1,50 @@
+/** /v1/reports: time in status per user over a window, as JSON or a CSV download (API.md "Reports"). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { CatalogCache } from '../../catalog/catalog-cache.js';
+import { csvFileName, reportCsv } from '../../reports/report-csv.js';
+import { TimeInStatusReports } from '../../reports/time-in-status-report.js';
+import type { UserStore } from '../../users/user-store.js';
+import { authorize, type AccessRule } from '../auth.js';
+import { errorResponses } from '../schemas/common.js';
+import { timeInStatusQuery, timeInStatusReport } from '../schemas/reports.js';
+
+export interface ReportRoutesDeps {
+  store: UserStore;
+  catalog: CatalogCache;
+  clock?: () => Date;
+}
+
+const REPORT_READERS: AccessRule = { roles: ['admin', 'supervisor'] };
+
+export const reportRoutes =
+  (deps: ReportRoutesDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const reports = new TimeInStatusReports(deps.store, deps.catalog, deps.clock);
+
+    app.get(
+      '/reports/time-in-status',
+      {
+        schema: {
+          tags: ['reports'],
+          security: [{ bearer: [] }],
+          summary: 'Time in status per user and status over [from, to) (JSON, or CSV with format=csv)',
+          querystring: timeInStatusQuery,
+          produces: ['application/json', 'text/csv'],
+          response: { 200: timeInStatusReport, ...errorResponses(404) },
+        },
+      },
+      async (request, reply) => {
+        authorize(request, REPORT_READERS);
+        const { format, ...window } = request.query;
+        const report = await reports.build(window);
+        if (format === 'json') return report;
+        return (
+          reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="${csvFileName(report)}"`)
+            // The typed reply knows only the JSON shape; a string with a non-JSON content type is sent as is.
+            .send(reportCsv(report) as never)
+        );
+      },
+    );
+  };

@@ -1,0 +1,46 @@
+/**
+ * The time-in-status report as CSV (RFC 4180): a header row, then one row per user and status, CRLF line ends,
+ * fields quoted when they hold a comma, a quote or a line break. User totals repeat on each of the user's rows so
+ * every row stands alone in a spreadsheet filter; a user with no status time in the window has no row.
+ */
+import type { TimeInStatusReport } from './time-in-status-report.js';
+
+const HEADER = [
+  'userId',
+  'displayName',
+  'statusId',
+  'statusName',
+  'seconds',
+  'entries',
+  'overageSeconds',
+  'loggedInSeconds',
+  'occupancy',
+];
+
+export function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function reportCsv(report: TimeInStatusReport): string {
+  const rows = report.users.flatMap((user) =>
+    user.statuses.map((s) => [
+      user.userId,
+      user.displayName,
+      s.statusId,
+      s.name,
+      s.seconds,
+      s.entries,
+      s.overageSeconds,
+      user.loggedInSeconds,
+      user.occupancy,
+    ]),
+  );
+  return [HEADER, ...rows].map((fields) => fields.map(csvField).join(',') + '\r\n').join('');
+}
+
+/** "2024-03-01T00:00:00.000Z" → "20240301T000000Z": safe in a file name on every system. */
+export function csvFileName(report: Pick<TimeInStatusReport, 'from' | 'to'>): string {
+  const compact = (iso: string) => iso.replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+  return `time-in-status_${compact(report.from)}_${compact(report.to)}.csv`;
+}
