@@ -101,7 +101,7 @@ export class StatusTypeStore {
     if (result === -1) throw new ApiError('NAME_TAKEN', `a status type with id "${id}" exists`, { id });
     if (result === -2)
       throw new ApiError('NAME_TAKEN', `a status type named "${type.name}" exists`, { name: type.name });
-    await this.notify();
+    await this.notify({ id, change: 'created', statusType: type });
     return { statusType: type, warnings: await this.colorWarnings(type) };
   }
 
@@ -147,7 +147,7 @@ export class StatusTypeStore {
     );
     if (result === -3)
       throw new ApiError('VERSION_CONFLICT', `status type "${id}" changed meanwhile; try again`, { id });
-    await this.notify();
+    await this.notify({ id, change: 'deleted' });
   }
 
   private async createRaw(type: StatusType): Promise<unknown> {
