@@ -102,7 +102,9 @@ const syncSchema = z
 const presenceMapSchema = z
   .record(z.string(), z.string().min(1))
   .default({})
-  .describe('phone-side fact → status type id, e.g. {"dnd:on": "on-break", "presence:Away": "idle"}; keys in src/bridge/sync/presence-map.ts');
+  .describe(
+    'phone-side fact → status type id, e.g. {"dnd:on": "on-break", "presence:Away": "idle"}; keys in src/bridge/sync/presence-map.ts',
+  );
 
 const backoffSchema = z
   .object({ initialMs: durationMs.default(500), maxMs: durationMs.default(30_000) })

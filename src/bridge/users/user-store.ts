@@ -23,7 +23,8 @@ export interface OutboxEntry {
 /** Outbox entry type of a timer request (never sent to clients). */
 export const TIMER_REQUESTED = 'timer.requested';
 
-export type CommitOutcome = { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' | 'fenced' };
+export type CommitOutcome =
+  { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' | 'fenced' };
 
 export class UserStore {
   constructor(
@@ -49,7 +50,12 @@ export class UserStore {
   }
 
   /** Commits `next` if the stored version is still `previous.version`. */
-  async commit(previous: UserState, next: UserState, events: OutboxEntry[], fence?: Fence): Promise<CommitOutcome> {
+  async commit(
+    previous: UserState,
+    next: UserState,
+    events: OutboxEntry[],
+    fence?: Fence,
+  ): Promise<CommitOutcome> {
     const k = this.keys;
     const p = k.partitionOf(next.id);
     const spans = events.flatMap((e) =>
