@@ -21,7 +21,7 @@ import { reportRoutes } from './http/routes/reports.js';
 import { consoleRoutes } from './http/routes/console.js';
 import { meRoutes } from './http/routes/me.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createBlockingClient, createCommandClient } from './redis/connection.js';
+import { createBlockingClient, createBullConnection, createCommandClient } from './redis/connection.js';
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
@@ -33,7 +33,6 @@ import { PbxRegistry, defaultNodeName } from './sync/pbx-registry.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
-import { Redis as IORedis } from 'ioredis';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
 
@@ -81,13 +80,17 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
-    const embedded = await ensureRedis({ ...config.redis, log });
+    // The embedded server only ever stands in for the single-node `url`, never for a cluster or a sentinel setup.
+    const singleNode = !config.redis.cluster && !config.redis.sentinel;
+    const embedded = singleNode ? await ensureRedis({ ...config.redis, log }) : null;
     if (embedded) this.onStop('embedded redis', () => (embedded as EmbeddedRedis).stop());
 
     const conn = {
       url: config.redis.url,
       commandTimeoutMs: config.redis.commandTimeoutMs,
       connectTimeoutMs: config.redis.connectTimeoutMs,
+      cluster: config.redis.cluster,
+      sentinel: config.redis.sentinel,
     };
     const redis = createCommandClient(conn, log, 'command');
     this.redis = redis;
@@ -119,7 +122,8 @@ export class Daemon {
       clock,
     );
 
-    const bull = bullConnection(config.redis.url);
+    // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
+    const bull = createBullConnection(conn);
     this.onStop('bullmq connection', () => bull.quit().catch(() => bull.disconnect()));
     const timers = new Timers(
       bull,
@@ -260,7 +264,11 @@ export class Daemon {
     });
     await app.listen({ host: config.server.host, port: config.server.port });
     log.info(
-      { address: this.address, redis: redactUrl(config.redis.url), embeddedRedis: Boolean(embedded) },
+      {
+        address: this.address,
+        redis: describeRedis(config.redis),
+        embeddedRedis: Boolean(embedded),
+      },
       'presence-bridge started',
     );
   }
@@ -298,9 +306,11 @@ export class Daemon {
   }
 }
 
-/** BullMQ needs its own connection that may block and never gives up on a command. */
-function bullConnection(url: string): IORedis {
-  return new IORedis(url, { maxRetriesPerRequest: null, connectionName: 'presence-bridge:bullmq' });
+/** Where the daemon's Redis is, for the start-up log (never a password). */
+function describeRedis(redis: Config['redis']): string {
+  if (redis.cluster) return `cluster ${redis.cluster.nodes.map(redactUrl).join(',')}`;
+  if (redis.sentinel) return `sentinel ${redis.sentinel.name}@${redis.sentinel.sentinels.join(',')}`;
+  return redactUrl(redis.url);
 }
 
 /** redis://user:secret@host → redis://user:***@host, so a password in the URL never reaches the log. */

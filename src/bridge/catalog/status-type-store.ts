@@ -191,6 +191,8 @@ export class StatusTypeStore {
       'data',
       data,
     );
+    // The same wake-up every commit sends: readers that poll per partition (Redis Cluster) see it at once.
+    await this.redis.publish(this.keys.eventsChannel(), '0');
   }
 }
 

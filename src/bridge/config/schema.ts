@@ -43,8 +43,37 @@ const redisSchema = z
     partitions: z.number().int().min(1).max(256).default(8),
     /** Events kept per partition stream (the outbox, SSE resume window). */
     streamMaxLen: z.number().int().min(1000).default(100_000),
+    /** Redis Cluster instead of `url`: some of its nodes; the rest are discovered. */
+    cluster: z
+      .object({
+        nodes: z
+          .array(z.string().regex(/^rediss?:\/\/[^/]+$/, 'must be redis://host:port or rediss://host:port'))
+          .min(1, 'list at least one cluster node'),
+      })
+      .strict()
+      .optional(),
+    /** Redis Sentinel instead of `url`: the sentinels to ask, the monitored master's name, its password. */
+    sentinel: z
+      .object({
+        sentinels: z
+          .array(z.string().regex(/^[^:\s]+:\d{1,5}$/, 'must be host:port'))
+          .min(1, 'list at least one sentinel'),
+        name: z.string().min(1),
+        password: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => !(r.cluster && r.sentinel), {
+    message: 'redis.cluster and redis.sentinel are mutually exclusive: configure one of them (or only url)',
+    path: ['cluster'],
+  })
+  .refine((r) => !((r.cluster || r.sentinel) && r.embedded === 'always'), {
+    message:
+      'an embedded redis-server only stands in for redis.url; it cannot be "always" with cluster or sentinel',
+    path: ['embedded'],
+  });
 
 const roleSchema = z.enum(['admin', 'supervisor', 'agent', 'integration']);
 

@@ -13,6 +13,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { StreamWaker } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import type { Cursor } from './sse-cursor.js';
 import { parseStreamEntry, type RawStreamEntry, type StreamEntry } from './stream-entry.js';
@@ -57,6 +58,8 @@ export class EventHub implements EventFeed {
   private loop: Promise<void> | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** Cluster mode only: partition streams live in different slots, so they are read one by one (see readEach). */
+  private waker: StreamWaker | undefined;
 
   /** `reader` is owned by the hub from now on (it blocks and is disconnected on stop); `redis` is shared. */
   constructor(
@@ -76,6 +79,10 @@ export class EventHub implements EventFeed {
 
   async start(): Promise<void> {
     if (this.reader.status === 'wait') await this.reader.connect();
+    if (this.reader.isCluster) {
+      this.waker = new StreamWaker(this.reader, this.keys.eventsChannel());
+      await this.waker.start();
+    }
     this.positions = await this.log.tailIds();
     this.loop = this.run();
   }
@@ -84,6 +91,7 @@ export class EventHub implements EventFeed {
     if (this.stopped) return;
     this.stopped = true;
     this.wake?.();
+    this.waker?.stop();
     this.reader.disconnect(); // rejects the pending XREAD at once; quit() would wait for the BLOCK to end
     await this.loop;
     for (const subscriber of [...this.subscribers]) subscriber.onStop();
@@ -115,6 +123,7 @@ export class EventHub implements EventFeed {
   }
 
   private async readOnce(): Promise<void> {
+    if (this.waker) return this.readEach(this.waker);
     const keys = this.keys.allPartitions().map((p) => this.keys.events(p));
     const reply = (await this.reader.xread(
       'COUNT',
@@ -126,6 +135,31 @@ export class EventHub implements EventFeed {
       ...this.positions,
     )) as XreadReply;
     if (reply && !this.stopped) this.dispatch(reply);
+  }
+
+  /**
+   * Cluster mode: one non-blocking XREAD per partition, in parallel, merged into one batch; when nothing was new,
+   * wait for a commit's wake-up message (or blockMs) instead of blocking in Redis.
+   */
+  private async readEach(waker: StreamWaker): Promise<void> {
+    const mark = waker.mark();
+    const replies = await Promise.all(
+      this.keys.allPartitions().map(async (p) => {
+        const key = this.keys.events(p);
+        const after = this.positions[p] ?? ZERO_ID;
+        const reply = (await this.reader.xread(
+          'COUNT',
+          this.options.batchSize ?? 500,
+          'STREAMS',
+          key,
+          after,
+        )) as XreadReply;
+        return reply ?? [];
+      }),
+    );
+    const merged = replies.flat();
+    if (merged.length > 0 && !this.stopped) this.dispatch(merged);
+    else if (!this.stopped) await waker.wait(mark, this.options.blockMs ?? 1_000);
   }
 
   private dispatch(reply: NonNullable<XreadReply>): void {

@@ -4,6 +4,7 @@
  * is the port the SSE sessions use, so their logic is tested without Redis.
  */
 import type { Redis } from 'ioredis';
+import { execGrouped } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { parseStreamEntry, type RawStreamEntry, type StreamEntry } from './stream-entry.js';
 import { ZERO_ID } from './stream-id.js';
@@ -45,12 +46,13 @@ export class StreamLog implements StreamReader {
 
   async infoAll(): Promise<Array<StreamInfo | null>> {
     // EXISTS next to XINFO tells "no stream yet" (XINFO then fails) from a real failure without reading error text.
-    const pipeline = this.redis.pipeline();
-    for (const p of this.keys.allPartitions()) {
-      pipeline.exists(this.keys.events(p));
-      pipeline.xinfo('STREAM', this.keys.events(p));
-    }
-    const results = (await pipeline.exec()) ?? [];
+    // One pipeline, or one per partition (slot) in a cluster.
+    const results = await execGrouped(
+      this.redis,
+      this.keys.allPartitions(),
+      (p) => p,
+      (pipeline, p) => pipeline.exists(this.keys.events(p)).xinfo('STREAM', this.keys.events(p)),
+    );
     return this.keys.allPartitions().map((p) => {
       const [existsErr, exists] = results[2 * p] ?? [null, 0];
       const [infoErr, reply] = results[2 * p + 1] ?? [null, null];

@@ -16,8 +16,8 @@ import type { Logger } from 'pino';
 import { ERROR_CATALOGUE, notReady } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Metrics } from '../metrics.js';
-import { authenticate, type KeyRing } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { authenticate, authorizeRoute, type KeyRing } from './auth.js';
+import { answerClientError, answerFrameworkError, installErrorHandling } from './error-handler.js';
 import { healthRoutes } from './routes/health.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -47,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than FastifyBaseLogger; same object at runtime
 
   app.setValidatorCompiler(validatorCompiler);
@@ -87,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         if (closing) throw notReady('the daemon is stopping');
         if (deps.redis.status !== 'ready') throw notReady();
         authenticate(request, deps.keyRing);
+        authorizeRoute(request);
       });
       for (const plugin of deps.v1) await v1.register(plugin);
     },

@@ -3,9 +3,17 @@
  * away becomes 503 NOT_READY; anything else is logged with its cause and answered with a generic 500 that
  * reveals nothing internal.
  */
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError, ERROR_CATALOGUE, notReady, type ErrorCode, type ValidationIssue } from '../errors.js';
+import {
+  ApiError,
+  ERROR_CATALOGUE,
+  notReady,
+  validationFailed,
+  type ErrorCode,
+  type ValidationIssue,
+} from '../errors.js';
 import { isRedisUnavailable } from '../redis/unavailable.js';
 
 interface CodedError {
@@ -90,17 +98,62 @@ export function installErrorHandling(app: FastifyInstance, onRedisError: () => v
       request.log.error({ err }, 'unhandled error');
       answer = new ApiError('INTERNAL', 'internal error; see the server log');
     }
-    return reply.code(answer.statusCode).send({
-      error: {
-        code: answer.code,
-        message: answer.message,
-        ...(answer.details ? { details: answer.details } : {}),
-      },
-    });
+    return reply.code(answer.statusCode).send(errorBody(answer));
   });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
     }),
   );
+}
+
+function errorBody(answer: ApiError) {
+  return {
+    error: {
+      code: answer.code,
+      message: answer.message,
+      ...(answer.details ? { details: answer.details } : {}),
+    },
+  };
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors the router raises before any route, hook or error handler runs (a
+ * path with bad %-encoding, a path parameter over the router's length limit). Without it Fastify answers them in
+ * its own format ({"error":"Bad Request","code":"FST_ERR_BAD_URL",...}), not the API's.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let answer: ApiError;
+  if (err.code === 'FST_ERR_BAD_URL') {
+    answer = validationFailed([{ path: 'url', message: 'is not a valid URL (bad %-encoding)' }]);
+  } else if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    answer = validationFailed([{ path: 'params', message: 'a path parameter is too long' }]);
+  } else {
+    request.log.error({ err }, 'unhandled framework error');
+    answer = new ApiError('INTERNAL', 'internal error; see the server log');
+  }
+  void reply.code(answer.statusCode).send(errorBody(answer));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses (bytes a request line or a header may not
+ * hold, a broken header, headers over the size limit) reach neither the router nor the handlers above. Without it
+ * Fastify answers {"error":"Bad Request","message":"Client Error","statusCode":400}, not the API's format.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return; // the client is gone
+  const issue =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? { path: 'headers', message: 'are too large' }
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? { path: 'request', message: 'did not arrive in time' }
+        : { path: 'request', message: 'is not valid HTTP/1.1' };
+  const body = JSON.stringify(errorBody(validationFailed([issue])));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

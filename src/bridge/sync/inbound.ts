@@ -118,12 +118,14 @@ export class PbxInbound {
   }
 
   private async presence(extension: string, presence: Parameters<typeof mappedStatus>[0]): Promise<void> {
+    // Map first (pure): a fact the map says nothing about needs no Redis lookups. Every sync write comes back as
+    // such an event, and this serial chain must stay free for call events (perf: 2 round trips saved per echo).
+    const statusId = mappedStatus(presence, this.presenceMap);
+    if (!statusId) return;
     const userId = await this.deps.extensions.userOf(this.adapter.id, extension);
     if (!userId) return;
     const record = await this.deps.records.get(userId);
     if (isEcho(presence, record?.pushed ?? null, this.adapter.kind)) return;
-    const statusId = mappedStatus(presence, this.presenceMap);
-    if (!statusId) return;
     await this.execute(userId, { type: 'selectStatus', statusId, actor: 'pbx' });
   }
 

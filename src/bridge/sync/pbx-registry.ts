@@ -30,7 +30,8 @@ export interface PbxConnectionReport {
 
 export interface ConnectionWorkers {
   startWorker(connection: string): Promise<void>;
-  stopWorker(connection: string): Promise<void>;
+  /** `force`: do not wait for running jobs (the lease is lost; see SyncPipeline.stopWorker). */
+  stopWorker(connection: string, force?: boolean): Promise<void>;
 }
 
 interface Held {
@@ -196,7 +197,9 @@ export class PbxRegistry {
     await held.adapter
       .stop()
       .catch((err: Error) => this.deps.log.warn({ pbx: id, err: err.message }, 'adapter stop failed'));
-    await this.workers?.stopWorker(id).catch(() => undefined);
+    // Only a graceful stop waits for running sync jobs; after a lost lease that wait could block this (serial)
+    // lease loop for good, and the connection would never be taken again.
+    await this.workers?.stopWorker(id, why !== 'stopping').catch(() => undefined);
   }
 
   private async publish(id: string, adapter: PbxAdapter): Promise<void> {
@@ -253,6 +256,8 @@ export class PbxRegistry {
       'data',
       data,
     );
+    // The same wake-up every commit sends: readers that poll per partition (Redis Cluster) see it at once.
+    await this.deps.redis.publish(this.deps.keys.eventsChannel(), '0');
   }
 }
 

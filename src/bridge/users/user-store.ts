@@ -5,6 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { HistorySpan, UserState } from '../../status/index.js';
 import type { Fence } from '../ha/lease.js';
+import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 
@@ -40,9 +41,12 @@ export class UserStore {
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
     if (userIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of userIds) pipeline.hget(this.keys.user(id), 'state');
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execGrouped(
+      this.redis,
+      userIds,
+      (id) => this.keys.partitionOf(id),
+      (pipeline, id) => pipeline.hget(this.keys.user(id), 'state'),
+    );
     return results.map(([err, json]) => {
       if (err) throw err;
       return typeof json === 'string' ? (JSON.parse(json) as UserState) : null;
@@ -130,12 +134,13 @@ export class UserStore {
 
   /** Users in a status type or with it upcoming, across partitions. */
   async statusTypeUsage(statusId: string): Promise<number> {
-    const pipeline = this.redis.pipeline();
-    for (const p of this.keys.allPartitions()) {
-      pipeline.scard(this.keys.inStatus(p, statusId));
-      pipeline.scard(this.keys.inUpcoming(p, statusId));
-    }
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execGrouped(
+      this.redis,
+      this.keys.allPartitions(),
+      (p) => p,
+      (pipeline, p) =>
+        pipeline.scard(this.keys.inStatus(p, statusId)).scard(this.keys.inUpcoming(p, statusId)),
+    );
     return results.reduce((sum, [err, n]) => {
       if (err) throw err;
       return sum + Number(n);
@@ -158,15 +163,11 @@ export class UserStore {
   async countByStatus(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const p of this.keys.allPartitions()) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.inStatus(p, '*'), 'COUNT', 200);
-        cursor = next;
-        for (const key of keys) {
-          const status = key.slice(this.keys.inStatus(p, '').length);
-          counts.set(status, (counts.get(status) ?? 0) + (await this.redis.scard(key)));
-        }
-      } while (cursor !== '0');
+      // SCAN on the server, or on every master of a cluster (a partition's keys live on whichever owns its slot).
+      for (const key of await scanKeys(this.redis, this.keys.inStatus(p, '*'))) {
+        const status = key.slice(this.keys.inStatus(p, '').length);
+        counts.set(status, (counts.get(status) ?? 0) + (await this.redis.scard(key)));
+      }
     }
     return counts;
   }
@@ -183,10 +184,12 @@ export class UserStore {
 
   private async idsAfter(cursor: string | undefined, count: number): Promise<string[]> {
     const start = cursor === undefined ? '-' : `(${cursor}`;
-    const pipeline = this.redis.pipeline();
-    for (const p of this.keys.allPartitions())
-      pipeline.zrangebylex(this.keys.userIndex(p), start, '+', 'LIMIT', 0, count);
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execGrouped(
+      this.redis,
+      this.keys.allPartitions(),
+      (p) => p,
+      (pipeline, p) => pipeline.zrangebylex(this.keys.userIndex(p), start, '+', 'LIMIT', 0, count),
+    );
     return results.flatMap(([err, ids]) => {
       if (err) throw err;
       return ids as string[];
@@ -194,9 +197,12 @@ export class UserStore {
   }
 
   private async idsInStatus(statusId: string, cursor: string | undefined): Promise<string[]> {
-    const pipeline = this.redis.pipeline();
-    for (const p of this.keys.allPartitions()) pipeline.smembers(this.keys.inStatus(p, statusId));
-    const results = (await pipeline.exec()) ?? [];
+    const results = await execGrouped(
+      this.redis,
+      this.keys.allPartitions(),
+      (p) => p,
+      (pipeline, p) => pipeline.smembers(this.keys.inStatus(p, statusId)),
+    );
     const all = results.flatMap(([err, ids]) => {
       if (err) throw err;
       return ids as string[];

@@ -10,7 +10,7 @@ import type { EventFeed } from '../../events/event-hub.js';
 import { eventFilter } from '../../events/event-filter.js';
 import { EventSession, type SessionOptions, type StartPoint } from '../../events/event-session.js';
 import { decodeCursor } from '../../events/sse-cursor.js';
-import { SseWriter } from '../../events/sse-writer.js';
+import { SSE_HEADERS, SseWriter } from '../../events/sse-writer.js';
 import { ANY_ROLE, authorize } from '../auth.js';
 import { errorResponses } from '../schemas/common.js';
 import { eventsHeaders, eventsQuery, eventStreamBody } from '../schemas/events.js';
@@ -59,6 +59,9 @@ export const eventRoutes =
       },
       async (request, reply) => {
         const principal = authorize(request, ANY_ROLE);
+        // HEAD (Fastify answers it with this GET handler): the headers only. A stream's headers go out with its first
+        // body byte, which a HEAD response never has, so a session would leave the request unanswered for good.
+        if (request.method === 'HEAD') return reply.code(200).headers(SSE_HEADERS).send('');
         const { users, lastEventId } = request.query;
         const start = startPoint(request.headers['last-event-id'] ?? lastEventId, deps.feed.log.partitions);
         const filter = eventFilter(principal, users?.split(','));

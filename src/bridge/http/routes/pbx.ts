@@ -32,6 +32,7 @@ export const pbxRoutes =
     app.get(
       '/pbx',
       {
+        config: { access: { roles: ['admin', 'supervisor'] } },
         schema: {
           tags: ['pbx'],
           security: [{ bearer: [] }],

@@ -33,6 +33,7 @@ export const statusTypeRoutes =
     app.get(
       '/status-types',
       {
+        config: { access: ANY_ROLE },
         schema: {
           tags,
           security,
@@ -49,6 +50,7 @@ export const statusTypeRoutes =
     app.post(
       '/status-types',
       {
+        config: { access: ADMIN_ONLY },
         schema: {
           tags,
           security,
@@ -70,6 +72,7 @@ export const statusTypeRoutes =
     app.get(
       '/status-types/:id',
       {
+        config: { access: ANY_ROLE },
         schema: {
           tags,
           security,
@@ -87,6 +90,7 @@ export const statusTypeRoutes =
     app.patch(
       '/status-types/:id',
       {
+        config: { access: ADMIN_ONLY },
         schema: {
           tags,
           security,
@@ -112,6 +116,7 @@ export const statusTypeRoutes =
     app.delete(
       '/status-types/:id',
       {
+        config: { access: ADMIN_ONLY },
         schema: {
           tags,
           security,

@@ -49,6 +49,8 @@ const CHANGERS: AccessRule = { roles: ['admin', 'supervisor', 'integration'], ag
 const DIRECTORY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
 const ACTIVITY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
 const HEARTBEAT_SENDERS: AccessRule = { roles: ['admin', 'integration'], agentSelf: true };
+const LISTERS: AccessRule = { roles: ['admin', 'supervisor'] };
+const ADMINS: AccessRule = { roles: ['admin'] };
 
 /** Who the change is attributed to: an agent acts for themselves, others act as supervisors. */
 function actorOf(principal: Principal): Actor {
@@ -83,7 +85,9 @@ export const userRoutes =
           mobile: body.mobile !== undefined ? body.mobile : (existing?.directory.mobile ?? null),
           queues: body.queues ?? existing?.directory.queues ?? [],
           wrapUpSeconds:
-            body.wrapUpSeconds !== undefined ? body.wrapUpSeconds : (existing?.directory.wrapUpSeconds ?? null),
+            body.wrapUpSeconds !== undefined
+              ? body.wrapUpSeconds
+              : (existing?.directory.wrapUpSeconds ?? null),
         };
         try {
           const { state } = await deps.users.execute(
@@ -102,6 +106,7 @@ export const userRoutes =
     app.put(
       '/users/:id',
       {
+        config: { access: DIRECTORY_WRITERS },
         schema: {
           tags,
           security,
@@ -123,6 +128,7 @@ export const userRoutes =
     app.get(
       '/users',
       {
+        config: { access: LISTERS },
         schema: {
           tags,
           security,
@@ -132,7 +138,7 @@ export const userRoutes =
         },
       },
       async (request) => {
-        authorize(request, { roles: ['admin', 'supervisor'] });
+        authorize(request, LISTERS);
         const { status, cursor, limit } = request.query;
         const { ids, more } = await deps.store.pageIds(limit, cursor, status);
         const states = (await deps.store.loadMany(ids)).filter((s): s is UserState => s !== null);
@@ -146,6 +152,7 @@ export const userRoutes =
     app.get(
       '/users/:id',
       {
+        config: { access: READERS },
         schema: {
           tags,
           security,
@@ -163,6 +170,7 @@ export const userRoutes =
     app.delete(
       '/users/:id',
       {
+        config: { access: ADMINS },
         schema: {
           tags,
           security,
@@ -173,7 +181,7 @@ export const userRoutes =
         },
       },
       async (request, reply) => {
-        authorize(request, { roles: ['admin'] });
+        authorize(request, ADMINS);
         const expected = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
         await deps.users.delete(request.params.id, expected);
         return reply.code(204).send(null);
@@ -183,6 +191,7 @@ export const userRoutes =
     app.get(
       '/users/:id/history',
       {
+        config: { access: READERS },
         schema: {
           tags,
           security,
@@ -330,6 +339,7 @@ export const userRoutes =
       app.route({
         method: route.method,
         url: route.url,
+        config: { access: route.access },
         schema: {
           tags,
           security,
