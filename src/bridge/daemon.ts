@@ -94,7 +94,7 @@ export class Daemon {
     };
     const redis = createCommandClient(conn, log, 'command');
     this.redis = redis;
-    this.onStop('redis', () => redis.quit().catch(() => redis.disconnect()));
+    this.onStop('redis', () => closeClient(redis));
     await redis.connect();
     defineScripts(redis);
 
@@ -105,7 +105,7 @@ export class Daemon {
     if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
 
     const subscriber = createBlockingClient(conn, log, 'catalog-subscriber');
-    this.onStop('catalog subscriber', () => subscriber.quit().catch(() => subscriber.disconnect()));
+    this.onStop('catalog subscriber', () => closeClient(subscriber));
     const catalog = new CatalogCache(statusTypes, subscriber, keys, log.child({ component: 'catalog' }));
     await catalog.start();
 
@@ -124,7 +124,7 @@ export class Daemon {
 
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
     const bull = createBullConnection(conn);
-    this.onStop('bullmq connection', () => bull.quit().catch(() => bull.disconnect()));
+    this.onStop('bullmq connection', () => closeClient(bull));
     const timers = new Timers(
       bull,
       keys.bullPrefix(),
@@ -280,9 +280,13 @@ export class Daemon {
   }
 
   private async runStopSteps(): Promise<void> {
+    // A step may hang when Redis is away (BullMQ's Worker.close() waits for a reconnect that may never come):
+    // each gets a share of the shutdown budget, then the next runs; the connection steps at the end disconnect
+    // hard, which also releases whatever the hung step was waiting on.
+    const budgetMs = Math.max(500, Math.floor(this.options.config.server.shutdownTimeoutMs / 4));
     for (const step of [...this.stopSteps].reverse()) {
       try {
-        await step.run();
+        await withTimeout(step.run(), budgetMs);
       } catch (err) {
         this.options.log.warn({ step: step.name, err: (err as Error).message }, 'stop step failed');
       }
@@ -322,4 +326,22 @@ export function redactUrl(url: string): string {
   } catch {
     return '(unparseable url)';
   }
+}
+
+/** QUIT when Redis answers (flushes replies in flight); otherwise drop the socket: QUIT would wait for a reconnect. */
+async function closeClient(client: {
+  status: string;
+  quit(): Promise<unknown>;
+  disconnect(): void;
+}): Promise<void> {
+  if (client.status !== 'ready') return client.disconnect();
+  await withTimeout(client.quit(), 1_000).catch(() => client.disconnect());
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
 }

@@ -14,7 +14,6 @@ export const ERROR_CATALOGUE = {
   NOT_FOUND: { status: 404, description: 'No such route.' },
   STATUS_TYPE_NOT_FOUND: { status: 404, description: 'No status type with this id.' },
   USER_NOT_FOUND: { status: 404, description: 'No user with this id.' },
-  METHOD_NOT_ALLOWED: { status: 405, description: 'The route exists but not with this method.' },
   NAME_TAKEN: { status: 409, description: 'Another status type has this name (case-insensitive).' },
   BUILT_IN: { status: 409, description: 'Built-in status types cannot be deleted.' },
   STATUS_TYPE_IN_USE: { status: 409, description: 'A user is in this status type or has it upcoming.' },
@@ -27,7 +26,6 @@ export const ERROR_CATALOGUE = {
   NOT_IN_WRAP_UP: { status: 409, description: 'The user has no wrap-up running.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send application/json.' },
-  RATE_LIMITED: { status: 429, description: 'Too many requests.' },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },
 } as const satisfies Record<string, { status: number; description: string }>;

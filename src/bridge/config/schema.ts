@@ -34,7 +34,7 @@ const redisSchema = z
     embedded: z.enum(['auto', 'always', 'never']).default('auto'),
     embeddedDir: z.string().min(1).default('./data/redis'),
     /** A command that gets no answer within this fails (requests answer 503, never hang). */
-    commandTimeoutMs: durationMs.default(2_000),
+    commandTimeoutMs: durationMs.default(1_000),
     connectTimeoutMs: durationMs.default(2_000),
     /**
      * Users are spread over this many partitions; each partition is one Redis Cluster hash slot holding its
