@@ -241,7 +241,7 @@ export class Daemon {
         clock,
         syncRecord: (id) => records.view(id),
       }),
-      pbxRoutes({ report: () => pbx.report(), syncCounts: () => sync.counts() }),
+      pbxRoutes({ report: () => pbx.report(), syncCounts: (c) => sync.counts(c) }),
       eventRoutes({ feed: events }),
       reportRoutes({ store, catalog, clock }),
       meRoutes(),

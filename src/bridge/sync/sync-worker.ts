@@ -43,6 +43,13 @@ export interface SyncOptions {
 
 class UserBusy extends Error {}
 
+export interface SyncCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+}
+
 export class SyncPipeline {
   private readonly queues = new Map<string, Queue<SyncJob>>();
   private readonly workers = new Map<string, Worker<SyncJob>>();
@@ -161,11 +168,13 @@ export class SyncPipeline {
     return [...this.workers.values()].every((w) => w.isRunning());
   }
 
-  async counts(): Promise<Record<string, number>> {
-    const total: Record<string, number> = { waiting: 0, delayed: 0, active: 0, failed: 0 };
-    for (const queue of this.queues.values()) {
+  /** Sync backlog of every connection together, or of one. */
+  async counts(connection?: string): Promise<SyncCounts> {
+    const total: SyncCounts = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    for (const [id, queue] of this.queues) {
+      if (connection !== undefined && id !== connection) continue;
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
-      for (const [k, v] of Object.entries(counts)) total[k] = (total[k] ?? 0) + v;
+      for (const k of Object.keys(total) as Array<keyof SyncCounts>) total[k] += counts[k] ?? 0;
     }
     return total;
   }

@@ -2,8 +2,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PbxConnectionReport } from '../../sync/pbx-registry.js';
+import type { SyncCounts } from '../../sync/sync-worker.js';
 import { authorize } from '../auth.js';
 import { errorResponses } from '../schemas/common.js';
+
+const backlog = z.object({
+  waiting: z.number(),
+  delayed: z.number(),
+  active: z.number(),
+  failed: z.number(),
+});
 
 const connection = z.object({
   id: z.string(),
@@ -14,19 +22,18 @@ const connection = z.object({
   lastEventAt: z.string().nullable(),
   lastError: z.string().nullable(),
   heldBy: z.string().nullable().describe('the daemon holding the connection (one at a time, by Redis lease)'),
+  sync: backlog.describe("this connection's sync jobs: pending (waiting, delayed, active) and failed"),
 });
 
 const body = z.object({
   connections: z.array(connection),
-  sync: z
-    .object({ waiting: z.number(), delayed: z.number(), active: z.number(), failed: z.number() })
-    .describe('sync job backlog'),
+  sync: backlog.describe('sync job backlog of all connections'),
 });
 
 export const pbxRoutes =
   (deps: {
     report: () => Promise<PbxConnectionReport[]>;
-    syncCounts: () => Promise<Record<string, number>>;
+    syncCounts: (connection?: string) => Promise<SyncCounts>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
@@ -43,8 +50,9 @@ export const pbxRoutes =
       async (request) => {
         authorize(request, { roles: ['admin', 'supervisor'] });
         const [counts, reports] = await Promise.all([deps.syncCounts(), deps.report()]);
+        const perConnection = await Promise.all(reports.map((r) => deps.syncCounts(r.id)));
         return {
-          connections: reports.map((r) => ({
+          connections: reports.map((r, i) => ({
             id: r.id,
             kind: r.kind,
             connected: r.connected,
@@ -53,13 +61,9 @@ export const pbxRoutes =
             lastEventAt: r.lastEventAt,
             lastError: r.lastError,
             heldBy: r.heldBy,
+            sync: perConnection[i] as SyncCounts,
           })),
-          sync: {
-            waiting: counts.waiting ?? 0,
-            delayed: counts.delayed ?? 0,
-            active: counts.active ?? 0,
-            failed: counts.failed ?? 0,
-          },
+          sync: counts,
         };
       },
     );
