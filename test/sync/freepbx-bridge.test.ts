@@ -148,6 +148,8 @@ describe('FreePBX through the bridge', () => {
       fake.actions.filter((a) => a.name === 'QueueAdd' || a.name === 'QueueRemove').length - before;
     console.log(`freepbx: 20 status changes → ${writes} queue writes`);
     expect(writes).toBeLessThan(20);
+    const pbx = (await d.request('supervisor', 'GET', '/v1/pbx')).body;
+    expect(pbx.connections[0]).toMatchObject({ id: 'main', connected: true, sync: { waiting: 0, failed: 0 } });
   });
 });
 
