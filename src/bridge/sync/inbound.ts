@@ -1,9 +1,11 @@
 /**
  * PBX → presence-bridge. Adapter events become commands on the user mapped to the extension: calls become
  * activities (source "<kind>:<connection>"), phone-side presence changes become status selections (cause pbx)
- * through the configured map, our own echoes ignored. Events of one connection are handled strictly in order;
- * on every (re)connect a snapshot is diffed with the open activities (calls that ended during the gap end, calls
- * that started begin) and every user of the connection is re-synced. Live events arriving meanwhile wait.
+ * through the configured map, our own echoes ignored. Events of one extension are handled strictly in order (and
+ * different extensions side by side); a connection change waits for every event before it and every later event
+ * waits for it. On every (re)connect a snapshot is diffed with the open activities (calls that ended during the
+ * gap end, calls that started begin) and every user of the connection is re-synced. Live events arriving meanwhile
+ * wait.
  */
 import type { Logger } from 'pino';
 import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
@@ -38,6 +40,8 @@ export interface InboundDeps {
 
 export class PbxInbound {
   private chain: Promise<void> = Promise.resolve();
+  /** The last queued event of each extension (removed once handled); they all start after `chain`. */
+  private readonly lanes = new Map<string, Promise<void>>();
   private stopped = false;
   private readonly source: string;
 
@@ -49,21 +53,38 @@ export class PbxInbound {
     this.source = `${adapter.kind}:${adapter.id}`;
   }
 
-  /** The adapter's event sink: queue in order, never throw back into the adapter. */
+  /**
+   * The adapter's event sink: queue, never throw back into the adapter. Perf: one queue per extension (= per user)
+   * instead of one per connection; with a single queue every call end waited behind all other agents' events and
+   * their Redis round trips (bench/: 500 call ends/s, deferred status p50 ~10× lower with per-extension queues).
+   */
   readonly sink = (event: PbxEvent): void => {
-    this.chain = this.chain
-      .then(() => this.handleWithRetry(event))
-      .catch((err: unknown) => {
-        this.deps.log.error(
-          { pbx: this.adapter.id, event: event.type, err: (err as Error).message },
-          'inbound pbx event failed',
-        );
-      });
+    const run = (after: Promise<unknown>): Promise<void> =>
+      after
+        .then(() => this.handleWithRetry(event))
+        .catch((err: unknown) => {
+          this.deps.log.error(
+            { pbx: this.adapter.id, event: event.type, err: (err as Error).message },
+            'inbound pbx event failed',
+          );
+        });
+    if (event.type === 'connected' || event.type === 'disconnected') {
+      const before = Promise.all([this.chain, ...this.lanes.values()]);
+      this.lanes.clear();
+      this.chain = run(before);
+      return;
+    }
+    const { extension } = event;
+    const tail = run(this.lanes.get(extension) ?? this.chain);
+    this.lanes.set(extension, tail);
+    void tail.then(() => {
+      if (this.lanes.get(extension) === tail) this.lanes.delete(extension);
+    });
   };
 
   /**
-   * A PBX event cannot be asked for again, so while Redis is away it is retried (in order, later events wait)
-   * rather than dropped; after RETRY_FOR_MS the next reconnect's snapshot reconcile is the safety net.
+   * A PBX event cannot be asked for again, so while Redis is away it is retried (in order: the extension's later
+   * events wait) rather than dropped; after RETRY_FOR_MS the next reconnect's snapshot reconcile is the safety net.
    */
   private async handleWithRetry(event: PbxEvent): Promise<void> {
     const deadline = Date.now() + RETRY_FOR_MS;
@@ -83,7 +104,7 @@ export class PbxInbound {
 
   /** Resolves when every event received so far has been handled (tests, shutdown). */
   idle(): Promise<void> {
-    return this.chain;
+    return Promise.all([this.chain, ...this.lanes.values()]).then(() => undefined);
   }
 
   private async handle(event: PbxEvent): Promise<void> {

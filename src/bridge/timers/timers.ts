@@ -1,9 +1,10 @@
 /**
  * Durable timers (DESIGN.md principle 5): overage, wrap-up and connection-loss timers are BullMQ delayed jobs.
- * The job id is deterministic (timer key + due time), so dispatching the same request twice schedules it once;
- * a rescheduled timer gets a new id and the old job, when it fires, is stale and decide() makes it a no-op.
+ * The job id is deterministic (timer key + due time + command), so dispatching the same request twice schedules it
+ * once; a rescheduled timer gets a new id and the old job, when it fires, is stale and decide() makes it a no-op.
  * Jobs live in Redis: a timer due while no daemon ran fires as soon as one starts.
  */
+import { createHash } from 'node:crypto';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Command } from '../../status/index.js';
@@ -21,9 +22,16 @@ interface TimerJob {
   command: Command;
 }
 
-/** BullMQ job ids may not contain ":"; timer keys do. */
-export const timerJobId = (key: string, dueAt: string): string =>
-  `${key.replace(/:/g, '~')}@${Date.parse(dueAt)}`;
+/**
+ * BullMQ job ids may not contain ":"; timer keys do. The id also names the command: two requests with the same key
+ * and due time but different commands are different timers. Two calls ending in the same millisecond each start a
+ * wrap-up "until" the same instant, for different calls; with key and time alone the second request was dropped as
+ * a duplicate of the first, whose job then fired stale, and the wrap-up never ended (found by the fault suite).
+ */
+export function timerJobId(key: string, dueAt: string, command: Command): string {
+  const commandHash = createHash('sha1').update(JSON.stringify(command)).digest('hex').slice(0, 12);
+  return `${key.replace(/:/g, '~')}@${Date.parse(dueAt)}@${commandHash}`;
+}
 
 export class Timers {
   private readonly queue: Queue<TimerJob>;
@@ -50,7 +58,7 @@ export class Timers {
       command.type,
       { userId: entry.userId, dueAt, command },
       {
-        jobId: timerJobId(key, dueAt),
+        jobId: timerJobId(key, dueAt, command),
         delay,
         attempts: 10,
         backoff: { type: 'exponential', delay: 500 },

@@ -1,0 +1,241 @@
+/**
+ * Crash: the daemon (a child process, on a private Redis with AOF) is killed with SIGKILL several times during the
+ * mixed load of load.ts and restarted each time. Afterwards:
+ * - every status selection that got a 2xx is in the history, and no version went backwards (Selections.verify);
+ * - no user is left engaged by a call that ended, no wrap-up or upcoming status is left waiting, and every user's
+ *   queue membership and DND in the fake PBX equal what their current status type wants (unsettled());
+ * - no timer was lost: each wrap-up, connection-loss and overage timer pending in Redis at a kill has had its
+ *   effect once due; an overage timer not due yet is still a BullMQ job under its deterministic id.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keys } from '../../src/bridge/redis/keys.js';
+import { timerJobId } from '../../src/bridge/timers/timers.js';
+import { killAll } from '../daemon/cli-process.js';
+import { FakeAmiServer } from '../fakes/fake-ami-server.js';
+import { uniquePrefix } from '../harness/prefix.js';
+import { freePort, TestRedis } from '../harness/redis-server.js';
+import { waitFor } from '../harness/wait.js';
+import {
+  agentKeys,
+  enrol,
+  freepbx,
+  loadUsers,
+  provision,
+  runLoad,
+  Selections,
+  unsettled,
+  type LoadCounters,
+  type LoadUser,
+} from './load.js';
+import {
+  ChildDaemon,
+  allUsers,
+  figure,
+  must,
+  pace,
+  size,
+  statusTypes,
+  waitPbxConnected,
+  type Json,
+  type StatusTypeView,
+} from './support.js';
+
+const LOAD_MS = size(20_000, 60_000);
+const KILLS = size(2, 5);
+const CONNECTION_TIMEOUT_SECONDS = 5;
+
+/** A timer that was pending in the stored state when the daemon was killed. */
+type PendingTimer =
+  | { kind: 'wrapup'; userId: string; activityId: string; dueAt: string }
+  | { kind: 'overage'; userId: string; statusId: string; since: string; dueAt: string }
+  | { kind: 'conn'; userId: string; lastSeen: string; dueAt: string };
+
+const users = loadUsers('crash', { callers: size(8, 12), heartbeaters: 4, parked: 2 });
+
+let redis: TestRedis;
+let fake: FakeAmiServer;
+beforeAll(async () => {
+  redis = await new TestRedis({ appendOnly: true }).start();
+  fake = await new FakeAmiServer().start();
+  provision(fake, users);
+});
+afterAll(async () => {
+  await killAll();
+  await fake?.stop();
+  await redis?.destroy();
+});
+
+describe('kill -9 during load', () => {
+  it('loses no acknowledged change, no call end and no timer', async () => {
+    const prefix = uniquePrefix('crash');
+    const daemon = new ChildDaemon({
+      redisUrl: redis.url,
+      prefix,
+      port: await freePort(),
+      keys: agentKeys(users),
+      sections: {
+        status: { connectionTimeoutSeconds: CONNECTION_TIMEOUT_SECONDS },
+        sync: { reconcileIntervalSeconds: 10 },
+      },
+      pbx: [freepbx(fake)],
+    });
+    const base = daemon.base;
+    await daemon.start();
+    await waitPbxConnected(base);
+    // A status with a one-minute allowance, so overage timers can come due within the full form.
+    await must(base, 'POST', '/v1/status-types', {
+      id: 'short-break',
+      name: 'Short Break',
+      color: '#AA5500',
+      allowedMinutes: 1,
+      callHandling: { queueLogin: false },
+    });
+    await enrol(base, users, 'short-break');
+    const types = await statusTypes(base);
+
+    const selections = new Selections();
+    const counters: LoadCounters = { selections: 0, calls: 0, heartbeats: 0 };
+    const pending: PendingTimer[] = [];
+    const restartMs: number[] = [];
+    const startedAt = Date.now();
+    const killer = async () => {
+      for (let k = 0; k < KILLS; k++) {
+        // Spread over the load, each at a random point of its slot.
+        const at = startedAt + (LOAD_MS * (k + 0.25 + Math.random() / 2)) / KILLS;
+        await pace(at - Date.now(), at - Date.now());
+        await daemon.kill();
+        pending.push(...(await pendingTimers(redis.url, prefix, users, types)));
+        const restartAt = performance.now();
+        await daemon.start();
+        restartMs.push(performance.now() - restartAt);
+      }
+    };
+    const options = {
+      base,
+      fake,
+      selections,
+      picks: ['active', 'active', 'idle', 'on-break', 'short-break'],
+      until: startedAt + LOAD_MS,
+      counters,
+    };
+    await runLoad(users, options, [killer()]);
+
+    // Every call has ended (the call loops hang up before they stop); wrap-ups end and heartbeaters lose their
+    // connection by timer, and the PBX must come to match. Up to 80 s: a job that was running when its daemon was
+    // killed is only taken back by BullMQ after its lock (30 s) and a stalled-job check (30 s).
+    expect(fake.channels.size).toBe(0);
+    const connectionDueAt = Date.now() + (CONNECTION_TIMEOUT_SECONDS + 1) * 1000;
+    let problems: string[] = [];
+    await waitFor(
+      async () => (problems = await unsettled(base, fake, types, users, connectionDueAt)).length === 0,
+      { timeoutMs: 80_000, intervalMs: 250, what: 'every user settled' },
+    ).catch(() => undefined); // `problems` says what is left
+
+    const verdict = await selections.verify(base);
+    const final = new Map((await allUsers(base)).map((u: Json) => [u.id, u]));
+    const timerProblems = [
+      ...pending.flatMap((t) => timerNotApplied(t, final.get(t.userId))),
+      ...(await overageTimersKept(redis.url, prefix, final, types)),
+    ];
+    figure(
+      `crash: ${KILLS} kills, ${verdict.acknowledged} acknowledged changes, ${verdict.lost.length} lost, ` +
+        `${problems.length + timerProblems.length} stuck (${counters.calls} calls, ${counters.heartbeats} heartbeats; ` +
+        `${pending.length} timers pending at the kills; ${verdict.unverifiable} deferred selections followed by an ` +
+        `unanswered one; restart to listening max ${Math.round(Math.max(...restartMs))} ms)`,
+    );
+    expect(verdict.lost, 'acknowledged changes missing from the history').toEqual([]);
+    expect(problems, 'users not settled').toEqual([]);
+    expect(timerProblems, 'timers pending at a kill and not applied').toEqual([]);
+    expect(daemon.errors(), 'error lines in the daemon logs').toEqual([]);
+    expect(verdict.acknowledged).toBeGreaterThan(size(200, 1_000));
+    expect(pending.some((t) => t.kind === 'wrapup') || pending.some((t) => t.kind === 'conn')).toBe(true);
+  });
+});
+
+/** Timers pending in the stored states right after a kill (read from Redis: no daemon runs then). */
+async function pendingTimers(
+  redisUrl: string,
+  prefix: string,
+  load: LoadUser[],
+  types: Map<string, StatusTypeView>,
+): Promise<PendingTimer[]> {
+  const client = new Redis(redisUrl);
+  try {
+    const keys = new Keys(prefix, 4);
+    const out: PendingTimer[] = [];
+    for (const u of load) {
+      const state = JSON.parse((await client.hget(keys.user(u.id), 'state')) ?? 'null') as Json;
+      if (!state) continue;
+      if (state.wrapUp) {
+        const { activityId, until } = state.wrapUp;
+        out.push({ kind: 'wrapup', userId: u.id, activityId, dueAt: until });
+      }
+      const minutes = types.get(state.status.id)?.allowedMinutes;
+      if (minutes && !state.overage) {
+        const dueAt = new Date(Date.parse(state.status.since) + minutes * 60_000).toISOString();
+        out.push({
+          kind: 'overage',
+          userId: u.id,
+          statusId: state.status.id,
+          since: state.status.since,
+          dueAt,
+        });
+      }
+      if (state.connection.state === 'online' && state.connection.lastSeen) {
+        const { lastSeen } = state.connection;
+        const dueAt = new Date(Date.parse(lastSeen) + CONNECTION_TIMEOUT_SECONDS * 1000).toISOString();
+        out.push({ kind: 'conn', userId: u.id, lastSeen, dueAt });
+      }
+    }
+    return out;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A timer pending at a kill and due by now must have had its effect, unless the state moved on (then it is stale). */
+function timerNotApplied(t: PendingTimer, state: Json): string[] {
+  if (Date.parse(t.dueAt) > Date.now() - 1_000) return []; // not due yet: see overageTimersKept
+  if (t.kind === 'wrapup' && state.wrapUp?.activityId === t.activityId)
+    return [`${t.userId}: wrap-up of ${t.activityId} due ${t.dueAt} never ended`];
+  if (
+    t.kind === 'overage' &&
+    state.status.id === t.statusId &&
+    state.status.since === t.since &&
+    !state.overage
+  )
+    return [`${t.userId}: overage of ${t.statusId} due ${t.dueAt} never started`];
+  if (t.kind === 'conn' && state.connection.lastSeen === t.lastSeen && state.connection.state !== 'lost')
+    return [`${t.userId}: connection loss due ${t.dueAt} never noticed`];
+  return [];
+}
+
+/**
+ * A user in a status whose allowance has not run out (the parked users in the short form) must still have its
+ * overage timer as a BullMQ job (delayed, or just due) under its deterministic id.
+ */
+async function overageTimersKept(
+  redisUrl: string,
+  prefix: string,
+  final: Map<string, Json>,
+  types: Map<string, StatusTypeView>,
+): Promise<string[]> {
+  const client = new Redis(redisUrl);
+  try {
+    const bull = new Keys(prefix, 4).bullPrefix();
+    const problems: string[] = [];
+    for (const state of final.values()) {
+      const minutes = types.get(state.status.id)?.allowedMinutes;
+      if (!minutes || state.overage) continue;
+      const dueAt = new Date(Date.parse(state.status.since) + minutes * 60_000).toISOString();
+      const command = { type: 'overageDue', statusId: state.status.id, since: state.status.since } as const;
+      const jobId = timerJobId(`overage:${state.id}`, dueAt, command);
+      if ((await client.exists(`${bull}:timers:${jobId}`)) === 0)
+        problems.push(`${state.id}: ${state.status.id} has no overage timer ${jobId}`);
+    }
+    return problems;
+  } finally {
+    client.disconnect();
+  }
+}
