@@ -149,7 +149,11 @@ describe('FreePBX through the bridge', () => {
     console.log(`freepbx: 20 status changes → ${writes} queue writes`);
     expect(writes).toBeLessThan(20);
     const pbx = (await d.request('supervisor', 'GET', '/v1/pbx')).body;
-    expect(pbx.connections[0]).toMatchObject({ id: 'main', connected: true, sync: { waiting: 0, failed: 0 } });
+    expect(pbx.connections[0]).toMatchObject({
+      id: 'main',
+      connected: true,
+      sync: { waiting: 0, failed: 0 },
+    });
   });
 });
 
