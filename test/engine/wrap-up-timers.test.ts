@@ -30,7 +30,7 @@ describe('wrap-up timers', () => {
     await d.request('integration', 'DELETE', '/v1/users/u1/activities/c1');
     await d.request('integration', 'DELETE', '/v1/users/u1/activities/c2'); // same clock time
     const timers = d.daemon.parts!.timers;
-    await waitFor(async () => (await timers.counts()).delayed >= 2, {
+    await waitFor(async () => ((await timers.counts()).delayed ?? 0) >= 2, {
       what: 'both wrap-up timers scheduled',
     });
     nowMs += 30_000;

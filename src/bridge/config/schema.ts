@@ -42,7 +42,7 @@ const redisSchema = z
      */
     partitions: z.number().int().min(1).max(256).default(8),
     /** Events kept per partition stream (the outbox, SSE resume window). */
-    streamMaxLen: z.number().int().min(1000).default(100_000),
+    streamMaxLen: z.number().int().min(1000).default(20_000),
     /** Redis Cluster instead of `url`: some of its nodes; the rest are discovered. */
     cluster: z
       .object({
