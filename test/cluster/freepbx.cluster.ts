@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
 import type { TestDaemon } from '../harness/daemon.js';
+import { freepbxConnection } from '../harness/pbx.js';
 import { waitFor } from '../harness/wait.js';
 import { startClusterDaemon } from './helpers.js';
 
@@ -28,17 +29,7 @@ describe('FreePBX sync on Redis Cluster', () => {
     d = await startClusterDaemon({
       config: {
         sync: { backoffMs: 20, attempts: 50 },
-        pbx: [
-          {
-            id: 'main',
-            kind: 'freepbx',
-            ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
-            pingIntervalMs: 100,
-            pingTimeoutMs: 1000,
-            actionTimeoutMs: 1000,
-            backoff: { initialMs: 20, maxMs: 200 },
-          },
-        ],
+        pbx: [freepbxConnection(fake)],
       },
     });
     await waitFor(async () => (await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {

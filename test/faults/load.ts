@@ -8,6 +8,7 @@
  * what is not (yet) as it must be once the load has stopped: no call left open, no wrap-up or upcoming status
  * left waiting, timers applied, and the fake PBX showing what each user's current status type wants.
  */
+import { freepbxConnection } from '../harness/pbx.js';
 import type { FakeAmiServer, FakeChannel } from '../fakes/fake-ami-server.js';
 import {
   allUsers,
@@ -62,15 +63,7 @@ export const agentKeys = (users: LoadUser[]) =>
 
 /** The daemon's config entry for the fake AMI server: connection "main", quick pings and reconnects. */
 export function freepbx(ami: FakeAmiServer) {
-  return {
-    id: 'main',
-    kind: 'freepbx',
-    ami: { host: '127.0.0.1', port: ami.port, username: 'bridge', secret: 'secret' },
-    pingIntervalMs: 200,
-    pingTimeoutMs: 1000,
-    actionTimeoutMs: 1000,
-    backoff: { initialMs: 50, maxMs: 300 },
-  };
+  return freepbxConnection(ami, { pingIntervalMs: 200, backoff: { initialMs: 50, maxMs: 300 } });
 }
 
 /** Extensions of the load users in the fake AMI server, and the queue they belong to. */

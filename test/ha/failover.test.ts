@@ -9,6 +9,7 @@ import { CliProcess, killAll, tempDir, writeConfig } from '../daemon/cli-process
 import { channelFields, FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { TestRedis } from '../harness/redis-server.js';
+import { freepbxConnection, seedExtensions } from '../harness/pbx.js';
 import { waitFor } from '../harness/wait.js';
 
 const ADMIN = 'ha-admin-key-0123456789abcdef';
@@ -39,17 +40,7 @@ async function startNodes(fake: FakeAmiServer, names: string[], prefix: string):
       ha: { leaseTtlMs: LEASE_TTL_MS, nodeName: name },
       sync: { backoffMs: 50, attempts: 100 },
       log: { level: 'info' },
-      pbx: [
-        {
-          id: 'main',
-          kind: 'freepbx',
-          ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
-          pingIntervalMs: 200,
-          pingTimeoutMs: 1000,
-          actionTimeoutMs: 1000,
-          backoff: { initialMs: 50, maxMs: 300 },
-        },
-      ],
+      pbx: [freepbxConnection(fake, { pingIntervalMs: 200, backoff: { initialMs: 50, maxMs: 300 } })],
     };
     return {
       name,
@@ -91,11 +82,10 @@ const leg = (i: number, round: number): FakeChannel => ({
 
 function fakeWithAgents(): FakeAmiServer {
   const fake = new FakeAmiServer();
-  fake.addQueue('400', []);
-  for (let i = 0; i < AGENTS; i++) {
-    fake.db.set(`AMPUSER/${ext(i)}/cidname`, `Agent ${i}`);
-    fake.db.set(`AMPUSER/${ext(i)}/device`, ext(i));
-  }
+  seedExtensions(
+    fake,
+    Array.from({ length: AGENTS }, (_, i) => ext(i)),
+  );
   return fake;
 }
 

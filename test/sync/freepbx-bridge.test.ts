@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { freepbxConnection } from '../harness/pbx.js';
 import { waitFor } from '../harness/wait.js';
 
 const MEMBER = 'Local/1001@from-queue/n';
@@ -31,17 +32,7 @@ describe('FreePBX through the bridge', () => {
       redisUrl: inject('redisUrl'),
       config: {
         sync: { backoffMs: 20, attempts: 50 },
-        pbx: [
-          {
-            id: 'main',
-            kind: 'freepbx',
-            ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
-            pingIntervalMs: 100,
-            pingTimeoutMs: 1000,
-            actionTimeoutMs: 1000,
-            backoff: { initialMs: 20, maxMs: 200 },
-          },
-        ],
+        pbx: [freepbxConnection(fake)],
       },
     });
     await waitFor(async () => (await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {
@@ -173,18 +164,7 @@ describe('FreePBX phone-side changes and long outages', () => {
       config: {
         // A tiny retry budget: an outage outlasts it, so only the reconnect reconcile can repair the PBX.
         sync: { backoffMs: 10, attempts: 2 },
-        pbx: [
-          {
-            id: 'main',
-            kind: 'freepbx',
-            ami: { host: '127.0.0.1', port: fake.port, username: 'bridge', secret: 'secret' },
-            pingIntervalMs: 100,
-            pingTimeoutMs: 1000,
-            actionTimeoutMs: 1000,
-            backoff: { initialMs: 20, maxMs: 200 },
-            presenceMap: { 'dnd:on': 'on-break', 'dnd:off': 'active' },
-          },
-        ],
+        pbx: [freepbxConnection(fake, { presenceMap: { 'dnd:on': 'on-break', 'dnd:off': 'active' } })],
       },
     });
     await waitFor(async () => (await d.request('admin', 'GET', '/v1/pbx')).body.connections[0].connected, {

@@ -98,19 +98,7 @@ export class OutboxDispatcher {
     if (this.waker) return this.drainEach(from, this.waker);
     const partitions = this.keys.allPartitions();
     const streams = partitions.map((p) => this.keys.events(p));
-    const args = from === '>' ? ['BLOCK', String(this.opts.blockMs)] : [];
-    const reply = (await this.redis.call(
-      'XREADGROUP',
-      'GROUP',
-      GROUP,
-      this.consumer,
-      'COUNT',
-      String(this.opts.batch),
-      ...args,
-      'STREAMS',
-      ...streams,
-      ...streams.map(() => from),
-    )) as XReadReply;
+    const reply = await this.readGroup(streams, from, from === '>' ? this.opts.blockMs : undefined);
     for (const [stream, entries] of reply ?? []) {
       const partition = streams.indexOf(stream);
       await this.handleAll(stream, partition, entries);
@@ -126,17 +114,7 @@ export class OutboxDispatcher {
     const replies = await Promise.all(
       this.keys.allPartitions().map(async (p) => {
         const stream = this.keys.events(p);
-        const reply = (await this.redis.call(
-          'XREADGROUP',
-          'GROUP',
-          GROUP,
-          this.consumer,
-          'COUNT',
-          String(this.opts.batch),
-          'STREAMS',
-          stream,
-          from,
-        )) as XReadReply;
+        const reply = await this.readGroup([stream], from);
         return { stream, p, entries: reply?.[0]?.[1] ?? [] };
       }),
     );
@@ -146,6 +124,23 @@ export class OutboxDispatcher {
       if (entries.length > 0) await this.handleAll(stream, p, entries);
     }
     if (from === '>' && read === 0 && this.running) await waker.wait(mark, this.opts.blockMs);
+  }
+
+  /** XREADGROUP for this consumer over `streams`, each from `from`; blocks up to `blockMs` when given. */
+  private async readGroup(streams: string[], from: '>' | '0', blockMs?: number): Promise<XReadReply> {
+    const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
+    return (await this.redis.call(
+      'XREADGROUP',
+      'GROUP',
+      GROUP,
+      this.consumer,
+      'COUNT',
+      String(this.opts.batch),
+      ...block,
+      'STREAMS',
+      ...streams,
+      ...streams.map(() => from),
+    )) as XReadReply;
   }
 
   private async handleAll(
