@@ -6,6 +6,8 @@ export interface StreamEntry {
   type: string;
   userId: string;
   data: Record<string, unknown>;
+  /** The user's PBX connection when the entry was committed ('' none; absent on entries not from a commit). */
+  pbxConnection?: string | undefined;
 }
 
 /** XREAD/XREADGROUP reply item → StreamEntry; fields are flat [name, value, name, value...]. */
@@ -18,5 +20,12 @@ export function parseStreamEntry(partition: number, id: string, fields: string[]
   } catch {
     data = {};
   }
-  return { partition, id, type: map.get('type') ?? '', userId: map.get('user') ?? '', data };
+  return {
+    partition,
+    id,
+    type: map.get('type') ?? '',
+    userId: map.get('user') ?? '',
+    data,
+    pbxConnection: map.get('pbx'),
+  };
 }

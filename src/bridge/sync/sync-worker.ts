@@ -84,7 +84,11 @@ export class SyncPipeline {
   /** Outbox handler: one job per committed change that can affect the PBX; its id makes re-dispatch harmless. */
   readonly onOutboxEntry = async (entry: StreamEntry): Promise<void> => {
     if (!SYNC_TRIGGERS.has(entry.type) || !entry.userId) return;
-    const connection = (await this.deps.store.load(entry.userId))?.directory.pbx?.connection;
+    // Commits record the user's connection on each entry; older entries (before an upgrade) need a load.
+    const connection =
+      entry.pbxConnection !== undefined
+        ? entry.pbxConnection
+        : (await this.deps.store.load(entry.userId))?.directory.pbx?.connection;
     if (connection) await this.enqueue(connection, entry.userId, false, `${entry.partition}-${entry.id}`);
   };
 

@@ -94,6 +94,7 @@ export class UserStore {
       oldUp !== null && oldUp !== newUp ? '1' : '0',
       newUp !== null && oldUp !== newUp ? '1' : '0',
       fence ? fence.token : '',
+      next.directory.pbx?.connection ?? '',
       spans.length,
       ...spans.map((s) => JSON.stringify(s)),
       activities.length,

@@ -12,7 +12,9 @@
   ARGV[7] wake-up channel     ARGV[8] partition number
   ARGV[9] "1" when KEYS[5]/[6] must be updated, ARGV[10] "1" to remove from KEYS[7], ARGV[11] "1" to add to KEYS[8]
   ARGV[12] fencing token of the PBX connection holder issuing the change, or "" (not PBX-originated)
-  ARGV[13] number of history spans S, then S span jsons,
+  ARGV[13] the user's PBX connection id after the change, or "" (stored on each entry: the dispatcher routes
+           sync jobs by it without loading the user)
+  ARGV[14] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then event entries as (type, json) pairs
   Returns the list of stream ids of the events, -1 when the stored version is not the expected one, or -2 when
   a newer holder of the PBX connection has taken over (the fence is above ARGV[12]).
@@ -28,17 +30,17 @@ if ARGV[9] == '1' then
 end
 if ARGV[10] == '1' then redis.call('SREM', KEYS[7], ARGV[4]) end
 if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
-local spans = tonumber(ARGV[13])
-for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[13 + i]) end
+local spans = tonumber(ARGV[14])
+for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[14 + i]) end
 if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
-local activitiesAt = 14 + spans
+local activitiesAt = 15 + spans
 local activities = tonumber(ARGV[activitiesAt])
 for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
 if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
 local i = activitiesAt + activities + 1
 while i < #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1])
+  ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
   i = i + 2
 end
 if #ids > 0 then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
