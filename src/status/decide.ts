@@ -19,7 +19,7 @@ import { cancelUpcoming, selectStatus } from './select-status.js';
 import { endShift, startShift } from './shift-commands.js';
 import { OFFLINE } from './status-type.js';
 import { isValidTime } from './time.js';
-import { endWrapUp, wrapUpElapsed } from './wrap-up.js';
+import { endWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
 
 export type { DecideContext } from './context.js';
 export { isEngaged } from './engagement.js';
@@ -53,9 +53,12 @@ export function decide(state: UserState, command: Command, ctx: DecideContext): 
   const draft = startDraft(state, ctx);
   // TypeScript cannot correlate HANDLERS[command.type] with command; the mapped type above guarantees it.
   const handler = HANDLERS[command.type] as (d: Draft, c: Command) => Step;
+  // endWrapUp and wrapUpElapsed finish the wrap-up themselves (and must still see it).
+  const settled =
+    command.type !== 'endWrapUp' && command.type !== 'wrapUpElapsed' && settleExpiredWrapUp(draft);
   const step = handler(draft, command);
   if (step instanceof DomainError) return { ok: false, error: step };
-  if (step === 'noop') return { ok: true, changed: false, next: state, events: [], timers: [] };
+  if (step === 'noop' && !settled) return { ok: true, changed: false, next: state, events: [], timers: [] };
   const next = { ...draft.state, version: state.version + 1 };
   return { ok: true, changed: true, next, events: draft.events, timers: draft.timers };
 }

@@ -37,6 +37,18 @@ export function wrapUpElapsed(d: Draft, { activityId }: WrapUpElapsed): Step {
   return CHANGED;
 }
 
+/**
+ * A wrap-up whose time is up is over, whether or not its timer has run yet (timers can be late). Any other
+ * command first finishes it, so no command ever sees a user who is no longer engaged but still has an
+ * upcoming status waiting. Returns whether it changed the draft.
+ */
+export function settleExpiredWrapUp(d: Draft): boolean {
+  const wrapUp = d.state.wrapUp;
+  if (!wrapUp || wrapUp.until > d.ctx.now) return false;
+  finishWrapUp(d);
+  return true;
+}
+
 function finishWrapUp(d: Draft): void {
   update(d, { wrapUp: null });
   settleUpcoming(d);

@@ -8,25 +8,23 @@
  *   effect once due; an overage timer not due yet is still a BullMQ job under its deterministic id.
  */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Keys } from '../../src/bridge/redis/keys.js';
 import { timerJobId } from '../../src/bridge/timers/timers.js';
-import { killAll } from '../daemon/cli-process.js';
-import { FakeAmiServer } from '../fakes/fake-ami-server.js';
 import { uniquePrefix } from '../harness/prefix.js';
-import { freePort, TestRedis } from '../harness/redis-server.js';
+import { freePort } from '../harness/redis-server.js';
 import { waitFor } from '../harness/wait.js';
 import {
   agentKeys,
   enrol,
   freepbx,
   loadUsers,
-  provision,
   runLoad,
   Selections,
   unsettled,
   type LoadCounters,
   type LoadUser,
+  useLoadRig,
 } from './load.js';
 import {
   ChildDaemon,
@@ -53,24 +51,13 @@ type PendingTimer =
 
 const users = loadUsers('crash', { callers: size(8, 12), heartbeaters: 4, parked: 2 });
 
-let redis: TestRedis;
-let fake: FakeAmiServer;
-beforeAll(async () => {
-  redis = await new TestRedis({ appendOnly: true }).start();
-  fake = await new FakeAmiServer().start();
-  provision(fake, users);
-});
-afterAll(async () => {
-  await killAll();
-  await fake?.stop();
-  await redis?.destroy();
-});
+const rig = useLoadRig(users, { appendOnly: true });
 
 describe('kill -9 during load', () => {
   it('loses no acknowledged change, no call end and no timer', async () => {
     const prefix = uniquePrefix('crash');
     const daemon = new ChildDaemon({
-      redisUrl: redis.url,
+      redisUrl: rig.redis.url,
       prefix,
       port: await freePort(),
       keys: agentKeys(users),
@@ -78,7 +65,7 @@ describe('kill -9 during load', () => {
         status: { connectionTimeoutSeconds: CONNECTION_TIMEOUT_SECONDS },
         sync: { reconcileIntervalSeconds: 10 },
       },
-      pbx: [freepbx(fake)],
+      pbx: [freepbx(rig.fake)],
     });
     const base = daemon.base;
     await daemon.start();
@@ -105,7 +92,7 @@ describe('kill -9 during load', () => {
         const at = startedAt + (LOAD_MS * (k + 0.25 + Math.random() / 2)) / KILLS;
         await pace(at - Date.now(), at - Date.now());
         await daemon.kill();
-        pending.push(...(await pendingTimers(redis.url, prefix, users, types)));
+        pending.push(...(await pendingTimers(rig.redis.url, prefix, users, types)));
         const restartAt = performance.now();
         await daemon.start();
         restartMs.push(performance.now() - restartAt);
@@ -113,7 +100,7 @@ describe('kill -9 during load', () => {
     };
     const options = {
       base,
-      fake,
+      fake: rig.fake,
       selections,
       picks: ['active', 'active', 'idle', 'on-break', 'short-break'],
       until: startedAt + LOAD_MS,
@@ -124,11 +111,11 @@ describe('kill -9 during load', () => {
     // Every call has ended (the call loops hang up before they stop); wrap-ups end and heartbeaters lose their
     // connection by timer, and the PBX must come to match. Up to 80 s: a job that was running when its daemon was
     // killed is only taken back by BullMQ after its lock (30 s) and a stalled-job check (30 s).
-    expect(fake.channels.size).toBe(0);
+    expect(rig.fake.channels.size).toBe(0);
     const connectionDueAt = Date.now() + (CONNECTION_TIMEOUT_SECONDS + 1) * 1000;
     let problems: string[] = [];
     await waitFor(
-      async () => (problems = await unsettled(base, fake, types, users, connectionDueAt)).length === 0,
+      async () => (problems = await unsettled(base, rig.fake, types, users, connectionDueAt)).length === 0,
       { timeoutMs: 80_000, intervalMs: 250, what: 'every user settled' },
     ).catch(() => undefined); // `problems` says what is left
 
@@ -136,7 +123,7 @@ describe('kill -9 during load', () => {
     const final = new Map((await allUsers(base)).map((u: Json) => [u.id, u]));
     const timerProblems = [
       ...pending.flatMap((t) => timerNotApplied(t, final.get(t.userId))),
-      ...(await overageTimersKept(redis.url, prefix, final, types)),
+      ...(await overageTimersKept(rig.redis.url, prefix, final, types)),
     ];
     figure(
       `crash: ${KILLS} kills, ${verdict.acknowledged} acknowledged changes, ${verdict.lost.length} lost, ` +

@@ -9,7 +9,10 @@
  * left waiting, timers applied, and the fake PBX showing what each user's current status type wants.
  */
 import { freepbxConnection } from '../harness/pbx.js';
-import type { FakeAmiServer, FakeChannel } from '../fakes/fake-ami-server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { killAll } from '../daemon/cli-process.js';
+import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
+import { TestRedis } from '../harness/redis-server.js';
 import {
   allUsers,
   call,
@@ -315,4 +318,26 @@ export async function unsettled(
     if (state.pbx?.sync.state !== 'in-sync') problems.push(`${u.id}: sync ${state.pbx?.sync.state}`);
   }
   return problems;
+}
+
+/**
+ * The private Redis and fake AMI server of one load test file, started before its tests with the users
+ * provisioned, and stopped (with every child daemon) after them.
+ */
+export function useLoadRig(
+  users: LoadUser[],
+  options: { appendOnly: boolean },
+): { redis: TestRedis; fake: FakeAmiServer } {
+  const rig = {} as { redis: TestRedis; fake: FakeAmiServer };
+  beforeAll(async () => {
+    rig.redis = await new TestRedis({ appendOnly: options.appendOnly }).start();
+    rig.fake = await new FakeAmiServer().start();
+    provision(rig.fake, users);
+  });
+  afterAll(async () => {
+    await killAll();
+    await rig.fake?.stop();
+    await rig.redis?.destroy();
+  });
+  return rig;
 }

@@ -6,23 +6,22 @@
  * queue membership and DND as each user's current status wants, every sync record in-sync; nothing acknowledged
  * is lost.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll } from '../daemon/cli-process.js';
-import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeChannel } from '../fakes/fake-ami-server.js';
 import { KEYS } from '../harness/daemon.js';
 import { uniquePrefix } from '../harness/prefix.js';
-import { freePort, TestRedis } from '../harness/redis-server.js';
+import { freePort } from '../harness/redis-server.js';
 import { waitFor } from '../harness/wait.js';
 import {
   agentKeys,
   enrol,
   freepbx,
   loadUsers,
-  provision,
   runLoad,
   Selections,
   unsettled,
   type LoadCounters,
+  useLoadRig,
 } from './load.js';
 import {
   ChildDaemon,
@@ -42,27 +41,16 @@ const LEAD_MS = size(4_000, 8_000);
 
 const users = loadUsers('outage', { callers: size(8, 12) });
 
-let redis: TestRedis;
-let fake: FakeAmiServer;
-beforeAll(async () => {
-  redis = await new TestRedis().start();
-  fake = await new FakeAmiServer().start();
-  provision(fake, users);
-});
-afterAll(async () => {
-  await killAll();
-  await fake?.stop();
-  await redis?.destroy();
-});
+const rig = useLoadRig(users, { appendOnly: false });
 
 describe('PBX outage under load', () => {
   it('reconciles everything once the PBX is back', async () => {
     const daemon = new ChildDaemon({
-      redisUrl: redis.url,
+      redisUrl: rig.redis.url,
       prefix: uniquePrefix('pbx-outage'),
       port: await freePort(),
       keys: agentKeys(users),
-      pbx: [freepbx(fake)],
+      pbx: [freepbx(rig.fake)],
     });
     const base = daemon.base;
     await daemon.start();
@@ -83,7 +71,7 @@ describe('PBX outage under load', () => {
     }));
     const outage = async () => {
       await pace(LEAD_MS, LEAD_MS);
-      for (const leg of long) fake.startChannel(leg);
+      for (const leg of long) rig.fake.startChannel(leg);
       await waitFor(
         async () => {
           const shown = await allUsers(base);
@@ -93,7 +81,7 @@ describe('PBX outage under load', () => {
         },
         { what: 'every agent on a long call' },
       );
-      await fake.refuse();
+      await rig.fake.refuse();
       away = { at: Date.now(), calls: counters.calls, selections: counters.selections };
       await waitFor(
         async () => !(await call(base, KEYS.admin, 'GET', '/v1/pbx')).body.connections[0].connected,
@@ -104,13 +92,13 @@ describe('PBX outage under load', () => {
       await Promise.all(
         long.map(async (leg) => {
           await pace(0, OUTAGE_MS / 2);
-          fake.hangupChannel(leg.uniqueid);
+          rig.fake.hangupChannel(leg.uniqueid);
         }),
       );
     };
     const options = {
       base,
-      fake,
+      fake: rig.fake,
       selections,
       picks: ['active', 'active', 'idle', 'on-break'],
       until: startedAt + LEAD_MS + OUTAGE_MS,
@@ -124,21 +112,24 @@ describe('PBX outage under load', () => {
     };
 
     // The load has stopped, every call has ended: the bridge still shows the calls it could not see end.
-    expect(fake.channels.size).toBe(0);
+    expect(rig.fake.channels.size).toBe(0);
     const before = await allUsers(base);
     const engaged = before.filter((u: Json) => u.activities.length > 0).length;
     const waiting = before.filter((u: Json) => u.upcoming).length;
 
-    await fake.accept();
+    await rig.fake.accept();
     const backAt = Date.now();
     await waitPbxConnected(base);
     const connectedMs = Date.now() - backAt;
     let problems: string[] = [];
-    await waitFor(async () => (problems = await unsettled(base, fake, types, users, Infinity)).length === 0, {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-      what: 'every user reconciled',
-    }).catch(() => undefined); // `problems` says what is left
+    await waitFor(
+      async () => (problems = await unsettled(base, rig.fake, types, users, Infinity)).length === 0,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'every user reconciled',
+      },
+    ).catch(() => undefined); // `problems` says what is left
     const reconciledMs = Date.now() - backAt;
     const verdict = await selections.verify(base);
     const after = await allUsers(base);

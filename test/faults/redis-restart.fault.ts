@@ -7,23 +7,21 @@
  * - the daemon process never restarts, and afterwards nothing acknowledged is lost and everything settles
  *   (calls that ended during the outage end, deferred statuses apply, the fake PBX matches).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll } from '../daemon/cli-process.js';
-import { FakeAmiServer } from '../fakes/fake-ami-server.js';
+import { describe, expect, it } from 'vitest';
 import { KEYS } from '../harness/daemon.js';
 import { uniquePrefix } from '../harness/prefix.js';
-import { freePort, TestRedis } from '../harness/redis-server.js';
+import { freePort } from '../harness/redis-server.js';
 import { waitFor } from '../harness/wait.js';
 import {
   agentKeys,
   enrol,
   freepbx,
   loadUsers,
-  provision,
   runLoad,
   Selections,
   unsettled,
   type LoadCounters,
+  useLoadRig,
 } from './load.js';
 import {
   ChildDaemon,
@@ -62,23 +60,12 @@ interface Outage {
   pbxAt: number;
 }
 
-let redis: TestRedis;
-let fake: FakeAmiServer;
-beforeAll(async () => {
-  redis = await new TestRedis({ appendOnly: true }).start();
-  fake = await new FakeAmiServer().start();
-  provision(fake, users);
-});
-afterAll(async () => {
-  await killAll();
-  await fake?.stop();
-  await redis?.destroy();
-});
+const rig = useLoadRig(users, { appendOnly: true });
 
 describe('Redis restart under load', () => {
   it('answers 503 NOT_READY promptly while Redis is away, recovers, and loses nothing', async () => {
     const daemon = new ChildDaemon({
-      redisUrl: redis.url,
+      redisUrl: rig.redis.url,
       prefix: uniquePrefix('redis-restart'),
       port: await freePort(),
       keys: agentKeys(users),
@@ -86,7 +73,7 @@ describe('Redis restart under load', () => {
         redis: { commandTimeoutMs: 500 },
         status: { connectionTimeoutSeconds: CONNECTION_TIMEOUT_SECONDS },
       },
-      pbx: [freepbx(fake)],
+      pbx: [freepbx(rig.fake)],
     });
     const base = daemon.base;
     const first = await daemon.start();
@@ -123,13 +110,13 @@ describe('Redis restart under load', () => {
         const at = startedAt + (LOAD_MS * (k + 0.3)) / OUTAGES;
         await pace(at - Date.now(), at - Date.now());
         const stopAt = Date.now();
-        await redis.stop(); // SIGTERM: Redis writes its AOF and exits
+        await rig.redis.stop(); // SIGTERM: Redis writes its AOF and exits
         const stoppedAt = Date.now();
         const ready = await call(base, null, 'GET', '/health/ready', undefined, PROMPT_MS + 3_000);
         expect(ready.status, `/health/ready while Redis is away: ${JSON.stringify(ready.body)}`).toBe(503);
         expect(ready.ms).toBeLessThan(PROMPT_MS);
         await pace(OUTAGE_MS, OUTAGE_MS);
-        await redis.start();
+        await rig.redis.start();
         const restartedAt = Date.now();
         await waitFor(
           async () => (await call(base, null, 'GET', '/health/ready', undefined, 1_000)).status === 200,
@@ -150,7 +137,7 @@ describe('Redis restart under load', () => {
     const counters: LoadCounters = { selections: 0, calls: 0, heartbeats: 0 };
     const options = {
       base,
-      fake,
+      fake: rig.fake,
       selections,
       picks: ['active', 'idle', 'on-break'],
       until,
@@ -173,7 +160,7 @@ describe('Redis restart under load', () => {
     const connectionDueAt = Date.now() + (CONNECTION_TIMEOUT_SECONDS + 1) * 1000;
     let problems: string[] = [];
     await waitFor(
-      async () => (problems = await unsettled(base, fake, types, users, connectionDueAt)).length === 0,
+      async () => (problems = await unsettled(base, rig.fake, types, users, connectionDueAt)).length === 0,
       { timeoutMs: 60_000, intervalMs: 250, what: 'every user settled' },
     ).catch(() => undefined); // `problems` says what is left
     const verdict = await selections.verify(base);

@@ -189,6 +189,8 @@ class Simulation {
   state: UserState = newUserState(USER, DIRECTORY, T0);
   private changes = 0;
   private lastSpanEnd = T0;
+  /** The status the last applied change entered, and its cause. */
+  private entered: { id: string; cause: string } = { id: 'offline', cause: 'user' };
   private readonly timers = new Map<string, TimerRequest>();
   private catalog: Catalog;
 
@@ -253,7 +255,7 @@ class Simulation {
   }
 
   private observe(type: string, data: Record<string, unknown>, prev: UserState, next: UserState): void {
-    if (type === 'user.status.changed') this.checkSpan(data.span as HistorySpan, prev, next);
+    if (type === 'user.status.changed') this.checkSpan(data.span as HistorySpan, next, data);
     if (type === 'user.status.changed' && data.cause === 'deferred') seen.deferred++;
     if (type === 'user.status.changed' && data.cause === 'connection-lost') seen.connectionLost++;
     if (type === 'user.upcoming.changed' && /_/.test(String(data.reason))) seen.upcomingDropped++;
@@ -261,14 +263,19 @@ class Simulation {
     if (type === 'user.shift.ended') seen.shiftEnded++;
   }
 
-  private checkSpan(span: HistorySpan, prev: UserState, next: UserState): void {
+  /**
+   * One command can apply two statuses (a wrap-up that ran out applies its upcoming status first, then the
+   * command applies its own), so each span is checked against the status the previous event entered.
+   */
+  private checkSpan(span: HistorySpan, next: UserState, data: Record<string, unknown>): void {
     expect(span.from).toBe(this.lastSpanEnd);
     expect(span.to).toBe(next.status.since);
     expect(span.seconds).toBe((Date.parse(span.to!) - Date.parse(span.from)) / 1000);
     expect(span.overageSeconds).toBeGreaterThanOrEqual(0);
     expect(span.overageSeconds).toBeLessThanOrEqual(span.seconds);
-    expect(span).toMatchObject({ statusId: prev.status.id, cause: prev.status.cause });
+    expect(span).toMatchObject({ statusId: this.entered.id, cause: this.entered.cause });
     this.lastSpanEnd = span.to!;
+    this.entered = { id: String(data.to), cause: String(data.cause) };
   }
 
   private checkInvariants(now: string): void {

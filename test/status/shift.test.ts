@@ -136,7 +136,7 @@ describe('endShift', () => {
     expect(run(state, cmd.endShift(), 30, { catalog }).next.shift).toBeNull();
   });
 
-  it('drops an upcoming status left by a wrap-up that ran out before its timer', () => {
+  it('applies the upcoming status of a wrap-up that ran out before its timer, then ends the shift', () => {
     const env = { config: { wrapUpSeconds: 30 } };
     // Offline during the shift, so ending it applies no status that would clear the upcoming one anyway.
     const steps: Array<[Command, number]> = [
@@ -148,7 +148,16 @@ describe('endShift', () => {
     expect(state.upcoming?.id).toBe('idle');
     const { next, events } = run(state, cmd.endShift(), 60, env);
     expect(next.upcoming).toBeNull();
-    expect(types(events)).toEqual(['user.upcoming.changed', 'user.shift.ended']);
-    expect(eventOf(events, 'user.upcoming.changed').data).toEqual({ upcoming: null, reason: 'SUPERSEDED' });
+    expect(next.shift).toBeNull();
+    expect(types(events)).toEqual([
+      'user.upcoming.changed', // applied: the wrap-up was over
+      'user.status.changed', // idle, deferred
+      'user.status.changed', // offline, shift end
+      'user.shift.ended',
+    ]);
+    expect(eventOf(events, 'user.upcoming.changed').data).toMatchObject({
+      upcoming: null,
+      reason: 'APPLIED',
+    });
   });
 });

@@ -62,6 +62,25 @@ describe('wrap-up after a call', () => {
   });
 });
 
+describe('a wrap-up whose time is up before its timer ran', () => {
+  it('is finished by the next command, which applies the upcoming status first', () => {
+    const { next, events } = run(inWrapUp(), cmd.heartbeat(), 75, env);
+    expect(next.wrapUp).toBeNull();
+    expect(next.status).toEqual({ id: 'lunch', since: at(75), cause: 'deferred' });
+    expect(types(events)).toContain('user.status.changed');
+  });
+
+  it('makes an otherwise idempotent command a change (the wrap-up ended)', () => {
+    const { next } = run(inWrapUp(), cmd.end('unknown'), 70, env);
+    expect(next.status.id).toBe('lunch');
+  });
+
+  it('is still present for endWrapUp and for the late timer, which finish it themselves', () => {
+    expect(run(inWrapUp(), cmd.endWrapUp(), 80, env).next.status.cause).toBe('deferred');
+    expect(run(inWrapUp(), cmd.wrapUpElapsed('c1'), 80, env).next.status.cause).toBe('deferred');
+  });
+});
+
 describe('wrapUpElapsed (timer)', () => {
   it('ends the wrap-up and applies the upcoming status with cause deferred', () => {
     const { next, events } = run(inWrapUp(), cmd.wrapUpElapsed('c1'), 70, env);
