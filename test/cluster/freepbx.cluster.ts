@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
 import type { TestDaemon } from '../harness/daemon.js';
-import { freepbxConnection } from '../harness/pbx.js';
+import { freepbxConnection, seedExtensions } from '../harness/pbx.js';
 import { waitFor } from '../harness/wait.js';
 import { startClusterDaemon } from './helpers.js';
 
@@ -23,9 +23,7 @@ describe('FreePBX sync on Redis Cluster', () => {
 
   beforeEach(async () => {
     fake = await new FakeAmiServer().start();
-    fake.addQueue('400', []);
-    fake.db.set('AMPUSER/1001/cidname', 'Dana');
-    fake.db.set('AMPUSER/1001/device', '1001');
+    seedExtensions(fake, ['1001']);
     d = await startClusterDaemon({
       config: {
         sync: { backoffMs: 20, attempts: 50 },

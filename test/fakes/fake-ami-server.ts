@@ -611,12 +611,9 @@ export function channelFields(c: FakeChannel): Array<[string, string]> {
   ];
 }
 
-/** QueueMember* event blob (queue_member_blob_create). */
-function memberFields(m: FakeMember): Array<[string, string]> {
+/** Fields every queue member report carries, after its identity fields. */
+function memberState(m: FakeMember): Array<[string, string]> {
   return [
-    ['Queue', m.queue],
-    ['MemberName', m.name],
-    ['Interface', m.interface],
     ['StateInterface', m.stateInterface],
     ['Membership', m.dynamic ? 'dynamic' : 'static'],
     ['Penalty', m.penalty],
@@ -628,6 +625,16 @@ function memberFields(m: FakeMember): Array<[string, string]> {
     ['Status', '1'],
     ['Paused', m.paused ? '1' : '0'],
     ['PausedReason', m.reason],
+  ];
+}
+
+/** QueueMember* event blob (queue_member_blob_create). */
+function memberFields(m: FakeMember): Array<[string, string]> {
+  return [
+    ['Queue', m.queue],
+    ['MemberName', m.name],
+    ['Interface', m.interface],
+    ...memberState(m),
     ['Ringinuse', '0'],
     ['Wrapuptime', '0'],
   ];
@@ -640,17 +647,7 @@ function queueMemberFields(m: FakeMember): Array<[string, string]> {
     ['Queue', m.queue],
     ['Name', m.name],
     ['Location', m.interface],
-    ['StateInterface', m.stateInterface],
-    ['Membership', m.dynamic ? 'dynamic' : 'static'],
-    ['Penalty', m.penalty],
-    ['CallsTaken', '0'],
-    ['LastCall', '0'],
-    ['LastPause', '0'],
-    ['LoginTime', '1700000200'],
-    ['InCall', '0'],
-    ['Status', '1'],
-    ['Paused', m.paused ? '1' : '0'],
-    ['PausedReason', m.reason],
+    ...memberState(m),
     ['Wrapuptime', '0'],
   ];
 }

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { FakeAmiServer, type FakeChannel } from '../fakes/fake-ami-server.js';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
-import { freepbxConnection } from '../harness/pbx.js';
+import { freepbxConnection, seedExtensions } from '../harness/pbx.js';
 import { waitFor } from '../harness/wait.js';
 
 const MEMBER = 'Local/1001@from-queue/n';
@@ -25,9 +25,7 @@ describe('FreePBX through the bridge', () => {
 
   beforeEach(async () => {
     fake = await new FakeAmiServer().start();
-    fake.addQueue('400', []);
-    fake.db.set('AMPUSER/1001/cidname', 'Dana');
-    fake.db.set('AMPUSER/1001/device', '1001');
+    seedExtensions(fake, ['1001']);
     d = await startTestDaemon({
       redisUrl: inject('redisUrl'),
       config: {
@@ -154,11 +152,7 @@ describe('FreePBX phone-side changes and long outages', () => {
 
   beforeEach(async () => {
     fake = await new FakeAmiServer().start();
-    fake.addQueue('400', []);
-    for (const ext of ['1001', '1002', '1003']) {
-      fake.db.set(`AMPUSER/${ext}/cidname`, `Agent ${ext}`);
-      fake.db.set(`AMPUSER/${ext}/device`, ext);
-    }
+    seedExtensions(fake, ['1001', '1002', '1003']);
     d = await startTestDaemon({
       redisUrl: inject('redisUrl'),
       config: {
