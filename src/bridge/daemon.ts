@@ -8,8 +8,10 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
+import { OverageReplanner } from './catalog/overage-replan.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
 import type { Config } from './config/schema.js';
+import { checkStatusReferences, statusReferences } from './config/status-references.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
@@ -108,6 +110,9 @@ export class Daemon {
     this.onStop('catalog subscriber', () => closeClient(subscriber));
     const catalog = new CatalogCache(statusTypes, subscriber, keys, log.child({ component: 'catalog' }));
     await catalog.start();
+    // Every status type the configuration names must exist, before anything can use one.
+    const references = statusReferences(config);
+    checkStatusReferences(references, await catalog.get());
 
     const store = new UserStore(redis, keys, {
       streamMaxLen: config.redis.streamMaxLen,
@@ -169,10 +174,12 @@ export class Daemon {
     );
     this.onStop('sync queues', () => sync.stop());
 
+    const replanner = new OverageReplanner(store, users, catalog, log.child({ component: 'overage-replan' }));
     const outboxHandlers: OutboxHandler[] = [
       timers.onOutboxEntry,
       extensions.onOutboxEntry,
       sync.onOutboxEntry,
+      replanner.onOutboxEntry,
     ];
     const dispatcherClient = createBlockingClient(conn, log, 'outbox-dispatcher');
     const dispatcher = new OutboxDispatcher(
@@ -232,7 +239,11 @@ export class Daemon {
       return { ok: Object.values(running).every(Boolean), ...running };
     });
     const v1: FastifyPluginAsyncZod[] = [
-      statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
+      statusTypeRoutes({
+        statusTypes,
+        statusTypeUsage: (id) => store.statusTypeUsage(id),
+        configReferences: references,
+      }),
       userRoutes({
         users,
         store,

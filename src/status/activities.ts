@@ -1,15 +1,19 @@
 /**
  * Activities (calls, tasks, chats, interactions) make a user engaged. Begin and end are idempotent on
  * the activity id because PBX events arrive twice, late or out of order: an id that already ended is
- * remembered (a tombstone), so a late "begin" after its "end" does not reopen it.
+ * remembered (a tombstone), so a late "begin" after its "end" does not reopen it. That includes an end
+ * that arrives before its begin: the unknown id is remembered too, and the begin that follows is ignored.
  *
  * Tombstones are bounded: the last TOMBSTONE_LIMIT ends, none older than TOMBSTONE_TTL_SECONDS. A
  * duplicate later than that is not plausible, and the state must stay small.
+ *
+ * No activity is stuck forever: one open longer than `maxActivityHours` (its end was lost) is ended with
+ * cause `stale`, by its timer or by the next command that finds it (decide.ts). A stale end starts no wrap-up.
  */
-import { CHANGED, NOOP, emit, update, type Draft, type Step } from './draft.js';
+import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
-import type { Command, UserState } from './model.js';
-import { secondsBetween } from './time.js';
+import type { Activity, Command, UserState } from './model.js';
+import { addSeconds, isAfter, secondsBetween } from './time.js';
 import { startWrapUp } from './wrap-up.js';
 
 export const TOMBSTONE_LIMIT = 50;
@@ -17,6 +21,7 @@ export const TOMBSTONE_TTL_SECONDS = 3600;
 
 type BeginActivity = Extract<Command, { type: 'beginActivity' }>;
 type EndActivity = Extract<Command, { type: 'endActivity' }>;
+type ActivityStale = Extract<Command, { type: 'activityStale' }>;
 
 export function beginActivity(d: Draft, { activity: begun }: BeginActivity): Step {
   const { activities, endedActivities } = d.state;
@@ -25,19 +30,60 @@ export function beginActivity(d: Draft, { activity: begun }: BeginActivity): Ste
   const activity = { ...begun, since: d.ctx.now };
   update(d, { activities: [...activities, activity] });
   emit(d, 'user.activity.started', { activity });
+  const maxHours = d.ctx.config.maxActivityHours ?? null;
+  if (maxHours !== null) {
+    const command = { type: 'activityStale', activityId: activity.id, since: activity.since } as const;
+    schedule(d, 'stale', addSeconds(activity.since, maxHours * 3600), command);
+  }
   return CHANGED;
 }
 
 export function endActivity(d: Draft, { activityId }: EndActivity): Step {
   const activity = d.state.activities.find((a) => a.id === activityId);
-  if (!activity) return NOOP;
+  if (!activity) return rememberUnknownEnd(d, activityId);
+  closeActivity(d, activity, 'ended');
+  return CHANGED;
+}
+
+/** Timer: stale when the activity ended meanwhile (or is a later one with the same id). */
+export function activityStale(d: Draft, { activityId, since }: ActivityStale): Step {
+  const activity = d.state.activities.find((a) => a.id === activityId && a.since === since);
+  if (!activity || !isStale(activity, d)) return NOOP;
+  closeActivity(d, activity, 'stale');
+  return CHANGED;
+}
+
+/** Ends every activity older than the maximum; returns whether any was. */
+export function endStaleActivities(d: Draft): boolean {
+  const stale = d.state.activities.filter((a) => isStale(a, d));
+  for (const activity of stale) closeActivity(d, activity, 'stale');
+  return stale.length > 0;
+}
+
+function isStale(activity: Activity, d: Draft): boolean {
+  const maxHours = d.ctx.config.maxActivityHours ?? null;
+  return maxHours !== null && !isAfter(addSeconds(activity.since, maxHours * 3600), d.ctx.now);
+}
+
+function closeActivity(d: Draft, activity: Activity, cause: 'ended' | 'stale'): void {
   update(d, {
-    activities: d.state.activities.filter((a) => a.id !== activityId),
-    endedActivities: remember(d.state.endedActivities, activityId, d.ctx.now),
+    activities: d.state.activities.filter((a) => a.id !== activity.id),
+    endedActivities: remember(d.state.endedActivities, activity.id, d.ctx.now),
   });
-  if (activity.kind === 'call') startWrapUp(d, activityId);
-  emit(d, 'user.activity.ended', { activity, endedAt: d.ctx.now, wrapUp: d.state.wrapUp });
+  if (activity.kind === 'call' && cause === 'ended') startWrapUp(d, activity.id);
+  emit(d, 'user.activity.ended', {
+    activity,
+    endedAt: d.ctx.now,
+    wrapUp: d.state.wrapUp,
+    ...(cause === 'stale' ? { cause: 'stale' } : {}),
+  });
   settleUpcoming(d);
+}
+
+/** An end before its begin: remembered so the late begin is ignored; a repeated one changes nothing. */
+function rememberUnknownEnd(d: Draft, activityId: string): Step {
+  if (d.state.endedActivities.some((t) => t.id === activityId)) return NOOP;
+  update(d, { endedActivities: remember(d.state.endedActivities, activityId, d.ctx.now) });
   return CHANGED;
 }
 

@@ -7,25 +7,15 @@
 import { emit, schedule, update, type Draft } from './draft.js';
 import type { DecideContext } from './context.js';
 import { DomainError } from './errors.js';
-import type { Actor, Cause, UserState } from './model.js';
+import type { Cause, RequestedBy, UserState } from './model.js';
 import { countEntry, openShift } from './shifts.js';
 import { closeSpan } from './spans.js';
 import { OFFLINE } from './status-type.js';
 import { addSeconds, later } from './time.js';
 import { clearUpcoming } from './upcoming.js';
+import { scheduleOfflineShiftEnd } from './shift-timers.js';
 
-const ACTOR_CAUSE: Readonly<Record<Actor, Cause>> = {
-  user: 'user',
-  supervisor: 'supervisor',
-  integration: 'supervisor',
-  pbx: 'pbx',
-  // The system acts on the user's behalf (e.g. the configured default status); no cause of its own.
-  system: 'user',
-};
-
-export function causeOf(actor: Actor): Cause {
-  return ACTOR_CAUSE[actor];
-}
+export { selectionCause as causeOf } from './actor.js';
 
 /**
  * Moves the system makes on its own rather than anyone choosing a status. A limit caps choices, so
@@ -33,10 +23,20 @@ export function causeOf(actor: Actor): Cause {
  * disconnected agent online.
  */
 export function isForced(cause: Cause): boolean {
-  return cause === 'connection-lost' || cause === 'shift-end';
+  return cause === 'connection-lost' || cause === 'shift-end' || cause === 'shift-auto-end';
 }
 
-/** Why `statusId` may not be entered now, or null. */
+/** How a status is entered besides its cause. */
+export interface EntryOptions {
+  /** A system move: neither refused by nor counted against a limit (default: from the cause, see isForced). */
+  exempt?: boolean;
+  /** For a deferred application: who had selected it. */
+  requestedBy?: RequestedBy | null;
+  /** A supervisor's note on a forced change. */
+  reason?: string | null;
+}
+
+/** Why `statusId` may not be entered now, or null. `forced` skips the per-shift limit. */
 export function checkEntry(
   state: UserState,
   statusId: string,
@@ -55,25 +55,43 @@ export function checkEntry(
 }
 
 /** Makes `statusId` the current status now. The caller has checked the entry. */
-export function applyStatus(d: Draft, statusId: string, cause: Cause, forced = isForced(cause)): void {
+export function applyStatus(d: Draft, statusId: string, cause: Cause, options: EntryOptions = {}): void {
+  const exempt = options.exempt ?? isForced(cause);
   const prev = d.state;
   // A clock stepped back (another daemon's) must not give a negative span: start no earlier than the last.
   const at = later(d.ctx.now, prev.status.since);
   if (prev.upcoming) clearUpcoming(d, prev.upcoming.id === statusId ? 'APPLIED' : 'SUPERSEDED');
   if (!prev.shift && statusId !== OFFLINE && !d.ctx.config.requireShift) openShift(d);
   const { shift } = d.state;
+  const status = {
+    id: statusId,
+    since: at,
+    cause,
+    actor: d.actor,
+    requestedBy: options.requestedBy ?? null,
+    reason: options.reason ?? null,
+  };
   update(d, {
-    status: { id: statusId, since: at, cause },
+    status,
     overage: null,
-    shift: shift && !forced ? countEntry(shift, statusId) : shift,
+    shift: shift && !exempt ? countEntry(shift, statusId) : shift,
   });
   const span = closeSpan(prev, d.ctx.catalog, at);
-  emit(d, 'user.status.changed', { from: prev.status.id, to: statusId, cause, span });
+  emit(d, 'user.status.changed', {
+    from: prev.status.id,
+    to: statusId,
+    cause,
+    ...(status.requestedBy ? { requestedBy: status.requestedBy } : {}),
+    ...(status.reason !== null ? { reason: status.reason } : {}),
+    span,
+  });
   scheduleOverage(d, statusId, at);
+  // Offline, or a lost connection in a type that does not keep the status: the offline rule counts from now.
+  scheduleOfflineShiftEnd(d);
 }
 
 /** Uses the catalog as it is now, so an edited allowance applies from the next entry on. */
-function scheduleOverage(d: Draft, statusId: string, since: string): void {
+export function scheduleOverage(d: Draft, statusId: string, since: string): void {
   const minutes = d.ctx.catalog.get(statusId)?.allowedMinutes ?? null;
   if (minutes === null) return;
   schedule(d, 'overage', addSeconds(since, minutes * 60), { type: 'overageDue', statusId, since });

@@ -1,13 +1,12 @@
 /**
  * The agent client's connection, kept alive by heartbeats. Each heartbeat moves `lastSeen` and
  * reschedules the `conn:` timer; the timer carries the `lastSeen` it was set for, so one that fires after
- * a newer heartbeat is stale. On loss the user goes Offline unless the current type keeps its status;
- * a later heartbeat restores the connection but not the status (the agent chooses again).
+ * a newer heartbeat is stale. What the loss does to the status is in connection-loss.ts; a later heartbeat
+ * restores the connection (dropping an Offline still held for it) but not the status (the agent chooses again).
  */
-import { applyOrDefer } from './deferral.js';
+import { loseConnection, restoreConnection } from './connection-loss.js';
 import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import type { Command, UserState } from './model.js';
-import { OFFLINE } from './status-type.js';
 import { addSeconds } from './time.js';
 
 type ConnectionTimeout = Extract<Command, { type: 'connectionTimeout' }>;
@@ -20,18 +19,29 @@ export function heartbeat(d: Draft): Step {
   const connection: UserState['connection'] = { state: 'online', lastSeen: now };
   update(d, { connection });
   if (before.state !== 'online') emit(d, 'user.connection.changed', { ...connection });
+  restoreConnection(d);
   const dueAt = addSeconds(now, config.connectionTimeoutSeconds);
   schedule(d, 'conn', dueAt, { type: 'connectionTimeout', lastSeen: now });
   return CHANGED;
 }
 
-export function connectionTimeout(d: Draft, { lastSeen }: ConnectionTimeout): Step {
-  const { connection, status } = d.state;
-  if (connection.state !== 'online' || connection.lastSeen !== lastSeen) return NOOP;
+/**
+ * Stale unless `lastSeen` is still the last heartbeat. A re-armed timer (see connection-loss.ts) makes the loss
+ * move again if the connection is still lost and nothing is held.
+ */
+export function connectionTimeout(d: Draft, { lastSeen, rearmed }: ConnectionTimeout): Step {
+  const { connection } = d.state;
+  if (connection.lastSeen !== lastSeen) return NOOP;
+  if (rearmed) {
+    if (connection.state !== 'lost' || d.state.pendingOffline) return NOOP;
+    const [state, timers] = [d.state, d.timers.length];
+    loseConnection(d);
+    return d.state !== state || d.timers.length > timers ? CHANGED : NOOP;
+  }
+  if (connection.state !== 'online') return NOOP;
   const lost: UserState['connection'] = { state: 'lost', lastSeen };
   update(d, { connection: lost });
   emit(d, 'user.connection.changed', { ...lost });
-  // A type missing from the catalog has no keepOnConnectionLoss to honour: go Offline.
-  if (!d.ctx.catalog.get(status.id)?.keepOnConnectionLoss) applyOrDefer(d, OFFLINE, 'connection-lost');
+  loseConnection(d);
   return CHANGED;
 }

@@ -6,16 +6,22 @@
  *
  * Each command type has one handler (table below); the handlers share apply-status, deferral and
  * upcoming, where the rules that several commands have in common live.
+ *
+ * Before the handler runs, what is already due is settled, whether or not its timer has run (timers can be
+ * late): an expired wrap-up ends, activities older than the maximum end (stale), and a shift due to end by
+ * itself ends. So no command ever acts on a state that should have moved on.
  */
-import { beginActivity, endActivity } from './activities.js';
+import { actorOf, systemActor } from './actor.js';
+import { activityStale, beginActivity, endActivity, endStaleActivities } from './activities.js';
 import { connectionTimeout, heartbeat } from './connection.js';
 import type { DecideContext } from './context.js';
 import { upsertDirectory } from './directory.js';
 import { startDraft, type Draft, type Step } from './draft.js';
 import { DomainError } from './errors.js';
 import type { Command, Directory, DomainEvent, TimerRequest, UserState } from './model.js';
-import { overageDue } from './overage.js';
+import { overageDue, replanOverage } from './overage.js';
 import { cancelUpcoming, selectStatus } from './select-status.js';
+import { settleShiftAutoEnd, shiftAutoEnd } from './shift-auto-end.js';
 import { endShift, startShift } from './shift-commands.js';
 import { OFFLINE } from './status-type.js';
 import { isValidTime } from './time.js';
@@ -46,21 +52,31 @@ const HANDLERS: Handlers = {
   heartbeat,
   connectionTimeout,
   overageDue,
+  replanOverage,
+  shiftAutoEnd,
+  activityStale,
 };
 
 export function decide(state: UserState, command: Command, ctx: DecideContext): DecideResult {
   if (!isValidTime(ctx.now)) return { ok: false, error: new DomainError('INVALID_TIME', { now: ctx.now }) };
-  const draft = startDraft(state, ctx);
+  const draft = startDraft(state, ctx, actorOf(command));
   // TypeScript cannot correlate HANDLERS[command.type] with command; the mapped type above guarantees it.
   const handler = HANDLERS[command.type] as (d: Draft, c: Command) => Step;
-  // endWrapUp and wrapUpElapsed finish the wrap-up themselves (and must still see it).
-  const settled =
-    command.type !== 'endWrapUp' && command.type !== 'wrapUpElapsed' && settleExpiredWrapUp(draft);
+  const settled = settleDue(draft, command);
   const step = handler(draft, command);
   if (step instanceof DomainError) return { ok: false, error: step };
   if (step === 'noop' && !settled) return { ok: true, changed: false, next: state, events: [], timers: [] };
   const next = { ...draft.state, version: state.version + 1 };
   return { ok: true, changed: true, next, events: draft.events, timers: draft.timers };
+}
+
+/** Settles what is due before the command runs; returns whether anything changed. */
+function settleDue(d: Draft, command: Command): boolean {
+  // endWrapUp and wrapUpElapsed finish the wrap-up themselves (and must still see it).
+  const wrapUp = command.type !== 'endWrapUp' && command.type !== 'wrapUpElapsed' && settleExpiredWrapUp(d);
+  const stale = endStaleActivities(d);
+  const shift = settleShiftAutoEnd(d);
+  return wrapUp || stale || shift;
 }
 
 /** A user never stored before: Offline since `now`, no shift, connection unknown. */
@@ -69,8 +85,17 @@ export function newUserState(id: string, directory: Directory, now: string): Use
     id,
     version: 0,
     directory,
-    status: { id: OFFLINE, since: now, cause: 'user' },
+    status: {
+      id: OFFLINE,
+      since: now,
+      cause: 'user',
+      actor: systemActor('system'),
+      requestedBy: null,
+      reason: null,
+    },
     upcoming: null,
+    lastUpcoming: null,
+    pendingOffline: null,
     activities: [],
     wrapUp: null,
     endedActivities: [],

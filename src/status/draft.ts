@@ -3,6 +3,7 @@
  * change causes. Handlers replace `state` (never mutate it) and append to the lists; the draft itself is
  * created per call and thrown away on error, so decide() stays pure as seen from outside.
  */
+import type { Actor } from './actor.js';
 import type { DecideContext } from './context.js';
 import type { Command, DomainEventType, DomainEvent, TimerRequest, UserState } from './model.js';
 import type { DomainError } from './errors.js';
@@ -10,13 +11,15 @@ import { timerKey, type TimerKind } from './timers.js';
 
 export interface Draft {
   readonly ctx: DecideContext;
+  /** Who issued the command: recorded on every event and on a status it enters. */
+  readonly actor: Actor;
   state: UserState;
   readonly events: DomainEvent[];
   readonly timers: TimerRequest[];
 }
 
-export function startDraft(state: UserState, ctx: DecideContext): Draft {
-  return { ctx, state, events: [], timers: [] };
+export function startDraft(state: UserState, ctx: DecideContext, actor: Actor): Draft {
+  return { ctx, actor, state, events: [], timers: [] };
 }
 
 export function update(d: Draft, patch: Partial<UserState>): void {
@@ -24,7 +27,7 @@ export function update(d: Draft, patch: Partial<UserState>): void {
 }
 
 export function emit(d: Draft, type: DomainEventType, data: Record<string, unknown>): void {
-  d.events.push({ type, userId: d.state.id, at: d.ctx.now, data });
+  d.events.push({ type, userId: d.state.id, at: d.ctx.now, actor: d.actor, data });
 }
 
 export function schedule(d: Draft, kind: TimerKind, dueAt: string, command: Command): void {

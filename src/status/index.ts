@@ -20,3 +20,15 @@ export { TIMER_KINDS, timerKey, type TimerKind } from './timers.js';
 export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './activities.js';
 export { shiftId } from './shifts.js';
 export type { UpcomingReason } from './upcoming.js';
+export { upgradeState } from './upgrade.js';
+export {
+  actorOf,
+  canForce,
+  pbxActor,
+  selectionCause,
+  systemActor,
+  type Actor,
+  type ActorRole,
+} from './actor.js';
+export { nextDayBoundary, isTimeZone } from './day-boundary.js';
+export { autoEndDue, type AutoEndTrigger } from './shift-auto-end.js';

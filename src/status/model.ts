@@ -8,10 +8,34 @@
 export type ActivityKind = 'call' | 'task' | 'chat' | 'interaction';
 
 export type Cause =
-  'user' | 'deferred' | 'connection-lost' | 'shift-start' | 'shift-end' | 'pbx' | 'supervisor';
+  | 'user'
+  | 'deferred'
+  | 'connection-lost'
+  | 'shift-start'
+  | 'shift-end'
+  | 'shift-auto-end'
+  | 'pbx'
+  | 'supervisor'
+  | 'stale';
 
-/** Who issued a command; decides the span cause of a direct selection (user/supervisor/pbx). */
-export type Actor = 'user' | 'supervisor' | 'integration' | 'pbx' | 'system';
+export type { Actor, ActorRole } from './actor.js';
+import type { Actor } from './actor.js';
+
+/** Who asked for a status that was applied later (deferred), and why. */
+export interface RequestedBy {
+  actor: Actor;
+  cause: Cause;
+  at: string;
+}
+
+/** What became of the last upcoming status (API.md "lastUpcoming"). */
+export interface LastUpcoming {
+  id: string;
+  outcome: 'applied' | 'cancelled' | 'dropped';
+  /** APPLIED, CANCELLED, SUPERSEDED, CONNECTION_LOST or the error code that refused it (see upcoming.ts). */
+  reason: string;
+  at: string;
+}
 
 export interface Activity {
   id: string;
@@ -35,16 +59,34 @@ export interface UserState {
   /** Grows by exactly one per committed change. 0 = never stored. */
   version: number;
   directory: Directory;
-  status: { id: string; since: string; cause: Cause };
-  upcoming: { id: string; selectedAt: string; cause: Cause } | null;
+  status: CurrentStatus;
+  upcoming: { id: string; selectedAt: string; cause: Cause; actor: Actor } | null;
+  lastUpcoming: LastUpcoming | null;
+  /**
+   * The connection was lost while engaged: Offline waits beside the agent's own upcoming status and is applied
+   * when the work ends, unless the connection comes back first (see connection.ts).
+   */
+  pendingOffline: { since: string } | null;
   activities: Activity[];
-  /** After-call work: still engaged until `until`. */
-  wrapUp: { activityId: string; until: string } | null;
+  /** After-call work: still engaged until `until`; `since` is when the call ended. */
+  wrapUp: { activityId: string; since: string; until: string } | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
   overage: { since: string; allowedMinutes: number } | null;
   connection: { state: 'online' | 'lost' | 'unknown'; lastSeen: string | null };
+}
+
+/** The current status: since when, why and by whom it was entered. */
+export interface CurrentStatus {
+  id: string;
+  since: string;
+  cause: Cause;
+  actor: Actor;
+  /** For a deferred application: who selected it, why and when; else null. */
+  requestedBy: RequestedBy | null;
+  /** Free text a supervisor gave with a forced change; else null. */
+  reason: string | null;
 }
 
 /** Span closed by an applied status change; appended to history in the same commit. */
@@ -55,25 +97,49 @@ export interface HistorySpan {
   to: string | null;
   seconds: number;
   overageSeconds: number;
+  /** Why the status was entered, by whom, and for deferred applications who had asked for it. */
   cause: Cause;
+  actor: Actor;
+  requestedBy: RequestedBy | null;
+  reason: string | null;
 }
 
-export type Command =
+/**
+ * Every command may name its actor (who asked: an API key's role and name, or the PBX); commands without one
+ * (timers) are the system's (see actor.ts). The actor is recorded on the events and spans the command causes.
+ */
+export type Command = CommandBody & { actor?: Actor };
+
+type CommandBody =
   | { type: 'upsertDirectory'; directory: Directory }
-  | { type: 'selectStatus'; statusId: string; actor: Actor }
-  | { type: 'cancelUpcoming'; actor: Actor }
-  | { type: 'startShift'; statusId: string; actor: Actor }
-  | { type: 'endShift'; actor: Actor }
+  /** `force` (supervisor/admin): applied now even while engaged and past the per-shift limit. */
+  | { type: 'selectStatus'; statusId: string; force?: boolean; reason?: string }
+  /** Cancels the upcoming status and an Offline pending for a lost connection. */
+  | { type: 'cancelUpcoming' }
+  | { type: 'startShift'; statusId: string }
+  /** `force` (supervisor/admin): ends the shift from any status, even while engaged. */
+  | { type: 'endShift'; force?: boolean; reason?: string }
   | { type: 'beginActivity'; activity: { id: string; kind: ActivityKind; source: string } }
   | { type: 'endActivity'; activityId: string }
   | { type: 'endWrapUp' }
   /** Timer fired: wrap-up for `activityId` is over (stale if the wrap-up is no longer that one). */
   | { type: 'wrapUpElapsed'; activityId: string }
   | { type: 'heartbeat' }
-  /** Timer fired: no heartbeat since `lastSeen` (stale if a newer heartbeat arrived). */
-  | { type: 'connectionTimeout'; lastSeen: string }
+  /**
+   * Timer fired: no heartbeat since `lastSeen` (stale if a newer heartbeat arrived). `rearmed`: set again after a
+   * pending Offline was cancelled while the connection was still lost.
+   */
+  | { type: 'connectionTimeout'; lastSeen: string; rearmed?: boolean }
   /** Timer fired: allowed time for the status entered at `since` is over (stale if status changed). */
-  | { type: 'overageDue'; statusId: string; since: string };
+  | { type: 'overageDue'; statusId: string; since: string }
+  /** The allowance of `statusId` was edited: re-plan the overage of a user in it (no-op for anyone else). */
+  | { type: 'replanOverage'; statusId: string }
+  /** Timer fired: the shift may be due to end by itself (checked against the state and rules as they are now). */
+  | { type: 'shiftAutoEnd'; shiftId: string }
+  /** Timer fired: the activity may be older than the configured maximum (stale if it ended). */
+  | { type: 'activityStale'; activityId: string; since: string };
+
+export type CommandType = Command['type'];
 
 export type DomainEventType =
   | 'user.status.changed'
@@ -81,15 +147,20 @@ export type DomainEventType =
   | 'user.activity.started'
   | 'user.activity.ended'
   | 'user.overage.started'
+  | 'user.overage.ended'
   | 'user.connection.changed'
   | 'user.shift.started'
   | 'user.shift.ended'
-  | 'user.directory.changed';
+  | 'user.directory.changed'
+  /** Internal (not sent to clients): a wrap-up finished; its interval goes to the activity log for reports. */
+  | 'user.wrap-up.ended';
 
 export interface DomainEvent {
   type: DomainEventType;
   userId: string;
   at: string;
+  /** Who caused it: the command's actor. */
+  actor: Actor;
   /** Event-specific payload; for user.status.changed: {from, to, cause, span: HistorySpan}. */
   data: Record<string, unknown>;
 }
@@ -106,4 +177,20 @@ export interface DecideConfig {
   connectionTimeoutSeconds: number;
   /** Global wrap-up default in seconds after a call ends; 0 = off. */
   wrapUpSeconds: number;
+  /** When a shift ends by itself; absent = never (see shift-auto-end.ts). */
+  shift?: ShiftRules;
+  /** IANA time zone of `shift.dayBoundary`; absent = UTC. */
+  timezone?: string;
+  /** An activity open this long is ended (cause stale); absent or null = never. */
+  maxActivityHours?: number | null;
+}
+
+/** Automatic shift end, whichever comes first; null turns a rule off. */
+export interface ShiftRules {
+  /** Offline, or connection lost in a type that does not keep its status, for this many minutes. */
+  endAfterOfflineMinutes: number | null;
+  /** The longest a shift may last. */
+  maxHours: number | null;
+  /** Daily cut-off "HH:MM" in `timezone`: a shift open when it passes ends. */
+  dayBoundary: string | null;
 }

@@ -4,6 +4,7 @@
  */
 import { emit, update, type Draft } from './draft.js';
 import type { UserState } from './model.js';
+import { scheduleShiftEnd } from './shift-timers.js';
 
 type Shift = NonNullable<UserState['shift']>;
 
@@ -17,6 +18,7 @@ export function openShift(d: Draft): void {
   const shift: Shift = { id: shiftId(d.state.id, now), startedAt: now, usage: {} };
   update(d, { shift });
   emit(d, 'user.shift.started', { shift });
+  scheduleShiftEnd(d);
 }
 
 /** A new object: the shift in an already emitted event must not change afterwards. */

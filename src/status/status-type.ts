@@ -32,6 +32,11 @@ export interface StatusType {
   allowedMinutes: number | null;
   callHandling: CallHandling;
   pbxPresence: StatusPbxPresence;
+  /**
+   * Time in it is work (Active, Idle, types that take queue calls) rather than a break; reports give the time in
+   * types that are not as break time.
+   */
+  productive: boolean;
   version: number;
   createdAt: string;
   updatedAt: string;
@@ -58,6 +63,7 @@ const BUILT_INS: readonly BuiltInSeed[] = [
     allowedMinutes: null,
     callHandling: { ringMyMobile: false, queueLogin: true, externalCalls: true },
     pbxPresence: { freepbx: { dnd: false, presence: 'available' }, '3cx': { profile: 'Available' } },
+    productive: true,
   },
   {
     id: 'idle',
@@ -69,6 +75,7 @@ const BUILT_INS: readonly BuiltInSeed[] = [
     allowedMinutes: null,
     callHandling: { ringMyMobile: false, queueLogin: false, externalCalls: true },
     pbxPresence: { freepbx: { dnd: false, presence: 'away' }, '3cx': { profile: 'Away' } },
+    productive: true,
   },
   {
     id: 'on-break',
@@ -80,6 +87,7 @@ const BUILT_INS: readonly BuiltInSeed[] = [
     allowedMinutes: 15,
     callHandling: { ringMyMobile: false, queueLogin: false, externalCalls: false },
     pbxPresence: { freepbx: { dnd: true, presence: 'away' }, '3cx': { profile: 'Away' } },
+    productive: false,
   },
   {
     id: 'offline',
@@ -91,6 +99,7 @@ const BUILT_INS: readonly BuiltInSeed[] = [
     allowedMinutes: null,
     callHandling: { ringMyMobile: false, queueLogin: false, externalCalls: false },
     pbxPresence: { freepbx: { dnd: true, presence: 'unavailable' }, '3cx': { profile: 'Out of office' } },
+    productive: false,
   },
 ];
 
@@ -116,6 +125,11 @@ export function defaultPbxPresence(callHandling: CallHandling): StatusPbxPresenc
   return callHandling.queueLogin
     ? { freepbx: { dnd: false, presence: 'available' }, '3cx': { profile: 'Available' } }
     : { freepbx: { dnd: true, presence: 'away' }, '3cx': { profile: 'Away' } };
+}
+
+/** `productive` of a type that does not say: Active, Idle and types that take queue calls are work. */
+export function defaultProductive(type: Pick<StatusType, 'id' | 'callHandling'>): boolean {
+  return type.id === ACTIVE || type.id === 'idle' || type.callHandling.queueLogin;
 }
 
 /** "On Break" → "on-break". Returns '' when the name has no usable characters. */

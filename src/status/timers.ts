@@ -3,7 +3,7 @@
  * adding one; a timer that fires late or after the state moved on is recognised as stale by decide().
  */
 
-export const TIMER_KINDS = ['overage', 'wrapup', 'conn'] as const;
+export const TIMER_KINDS = ['overage', 'wrapup', 'conn', 'shift', 'offline', 'stale'] as const;
 export type TimerKind = (typeof TIMER_KINDS)[number];
 
 /** e.g. "overage:u-1001" */

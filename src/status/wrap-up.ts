@@ -6,12 +6,15 @@
  * endWrapUp without a wrap-up is an error rather than a no-op: it is an explicit API call, and telling
  * the agent "you were not in wrap-up" is clearer than a silent success. A wrap-up whose time has passed
  * but whose timer has not fired yet still counts as present here, so the agent can clear it.
+ *
+ * Each finished wrap-up is told by an internal `user.wrap-up.ended` event with its interval (from the call's
+ * end until it ended, at most `until`), which the store keeps in the activity log for handle-time reports.
  */
-import { CHANGED, NOOP, schedule, update, type Draft, type Step } from './draft.js';
+import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
 import { DomainError } from './errors.js';
-import type { Command } from './model.js';
-import { addSeconds } from './time.js';
+import type { Command, UserState } from './model.js';
+import { addSeconds, isAfter } from './time.js';
 
 type WrapUpElapsed = Extract<Command, { type: 'wrapUpElapsed' }>;
 
@@ -19,7 +22,8 @@ type WrapUpElapsed = Extract<Command, { type: 'wrapUpElapsed' }>;
 export function startWrapUp(d: Draft, activityId: string): void {
   const seconds = d.state.directory.wrapUpSeconds ?? d.ctx.config.wrapUpSeconds;
   if (seconds <= 0) return;
-  const wrapUp = { activityId, until: addSeconds(d.ctx.now, seconds) };
+  if (d.state.wrapUp) recordWrapUp(d, d.state.wrapUp);
+  const wrapUp = { activityId, since: d.ctx.now, until: addSeconds(d.ctx.now, seconds) };
   update(d, { wrapUp });
   schedule(d, 'wrapup', wrapUp.until, { type: 'wrapUpElapsed', activityId });
 }
@@ -50,6 +54,13 @@ export function settleExpiredWrapUp(d: Draft): boolean {
 }
 
 function finishWrapUp(d: Draft): void {
+  if (d.state.wrapUp) recordWrapUp(d, d.state.wrapUp);
   update(d, { wrapUp: null });
   settleUpcoming(d);
+}
+
+/** Ended now, or when its time ran out if that was earlier (a late timer must not lengthen it). */
+function recordWrapUp(d: Draft, wrapUp: NonNullable<UserState['wrapUp']>): void {
+  const to = isAfter(wrapUp.until, d.ctx.now) ? d.ctx.now : wrapUp.until;
+  emit(d, 'user.wrap-up.ended', { activityId: wrapUp.activityId, from: wrapUp.since, to });
 }

@@ -43,6 +43,8 @@ const ADMIN_SUPERVISOR: Allowed[] = ['admin', 'supervisor'];
 const READERS: Allowed[] = ['admin', 'supervisor', 'agent self'];
 const ALL_BUT_AGENT_OTHER: Allowed[] = ['admin', 'supervisor', 'integration', 'agent self'];
 const INTEGRATION_ADMIN: Allowed[] = ['admin', 'integration'];
+/** Ending an activity: also supervisors, for any user (issue #12: a call the PBX never reported as ended). */
+const ACTIVITY_ENDERS: Allowed[] = ['admin', 'supervisor', 'integration'];
 const HEARTBEAT: Allowed[] = ['admin', 'integration', 'agent self'];
 
 interface Row {
@@ -162,7 +164,7 @@ const ROWS: Row[] = [
   {
     method: 'DELETE',
     route: '/v1/users/:id/activities/:activityId',
-    allowed: INTEGRATION_ADMIN,
+    allowed: ACTIVITY_ENDERS,
     url: (u) => `/v1/users/${u}/activities/c1`,
     prepare: (d, u) => beginCall(d, u, 'c1'),
   },

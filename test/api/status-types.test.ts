@@ -28,6 +28,7 @@ const STATUS_TYPE_SHAPE = {
     freepbx: { dnd: expect.any(Boolean), presence: expect.any(String) },
     '3cx': { profile: expect.any(String) },
   },
+  productive: expect.any(Boolean),
   version: expect.any(Number),
   createdAt: expect.stringMatching(ISO),
   updatedAt: expect.stringMatching(ISO),
@@ -77,6 +78,7 @@ describe('status types', () => {
         freepbx: { dnd: false, presence: 'xa', message: 'at lunch' },
         '3cx': { profile: 'Lunch' },
       },
+      productive: false,
     };
     const created = await create(body);
     expect(created.status).toBe(201);

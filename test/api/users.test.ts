@@ -486,7 +486,7 @@ describe('users', () => {
       expect((await get()).activities).toHaveLength(1);
     });
 
-    it('ends idempotently; ending an unknown activity changes nothing', async () => {
+    it('ends idempotently; the end of an unknown activity is remembered so its late begin is ignored', async () => {
       await begin('a-1');
       const ended = await end('a-1');
       expect(ended.status).toBe(200);
@@ -497,7 +497,12 @@ describe('users', () => {
       expect(again.body.user.version).toBe(version);
       const unknown = await end('never-began');
       expect(unknown.status).toBe(200);
-      expect(unknown.body.user).toEqual(again.body.user);
+      expect(unknown.body.user.version).toBe(version + 1);
+      expect((await end('never-began')).body.user.version).toBe(version + 1);
+      // The begin that arrives after its end does not leave the user engaged forever.
+      const late = await begin('never-began');
+      expect(late.status).toBe(200);
+      expect(late.body.user.activities).toEqual([]);
     });
 
     it('takes PBX-style activity ids with "/" (URL-encoded in the path)', async () => {

@@ -92,7 +92,10 @@ describe('timers across a daemon restart', () => {
   it('a connection-loss timer due while no daemon ran fires on the next daemon (injected clock)', async () => {
     const prefix = uniquePrefix('timers');
     const clock = new ManualClock();
-    const config = { status: { connectionTimeoutSeconds: 90 } };
+    // No automatic shift end here: only the connection timer is to be counted.
+    const config = {
+      status: { connectionTimeoutSeconds: 90, shift: { maxHours: null, endAfterOfflineMinutes: null } },
+    };
     const first = await start(prefix, { clock: clock.now, config });
     await first.request('admin', 'PUT', '/v1/users/u1', { displayName: 'Dana' });
     await first.request('agent', 'POST', '/v1/users/u1/shift', {});

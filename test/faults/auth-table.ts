@@ -86,7 +86,7 @@ export const ROLE_TABLE: Record<string, Row> = {
     body: (n) => ({ id: `call-${n}`, kind: 'call' }),
   },
   'DELETE /v1/users/{id}/activities/{activityId}': {
-    allowed: INTEGRATION_ADMIN,
+    allowed: ['admin', 'supervisor', 'integration'],
     params: () => ({ activityId: 'c1' }),
     prepare: 'call',
   },

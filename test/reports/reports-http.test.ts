@@ -61,10 +61,26 @@ describe('time-in-status over HTTP', () => {
           userId: 'r1',
           displayName: 'Doe, "JD"',
           loggedInSeconds: 2700,
-          occupancy: 0.3333,
+          // the call 00:20–00:30 and the task open since 00:40
+          handleSeconds: 900,
+          // Active takes queue calls (00:15–00:45), Idle does not
+          availableSeconds: 1800,
+          availableIdleSeconds: 900,
+          breakSeconds: 0,
+          occupancy: 0.5,
+          utilization: 0.3333,
+          overageCount: 0,
+          overageSeconds: 0,
           statuses: [
-            { statusId: 'active', name: 'Active', seconds: 1800, entries: 1, overageSeconds: 0 },
-            { statusId: 'idle', name: 'Idle', seconds: 900, entries: 0, overageSeconds: 0 },
+            {
+              statusId: 'active',
+              name: 'Active',
+              seconds: 1800,
+              entries: 1,
+              overageSeconds: 0,
+              overageCount: 0,
+            },
+            { statusId: 'idle', name: 'Idle', seconds: 900, entries: 0, overageSeconds: 0, overageCount: 0 },
           ],
         },
       ],
@@ -73,7 +89,9 @@ describe('time-in-status over HTTP', () => {
     const day1 = await d.request('admin', 'GET', `/v1/reports/time-in-status?${DAY1}&userId=r1&format=json`);
     expect(day1.body.users[0]).toMatchObject({
       loggedInSeconds: 1800,
-      occupancy: 0,
+      handleSeconds: 0,
+      occupancy: null, // nothing handled and no time available for queue calls
+      utilization: 0,
       statuses: [
         { statusId: 'idle', seconds: 1800, entries: 1 },
         { statusId: 'offline', seconds: 1800, entries: 1 },
@@ -107,10 +125,10 @@ describe('time-in-status over HTTP', () => {
       'attachment; filename="time-in-status_20240302T000000Z_20240303T000000Z.csv"',
     );
     expect(res.body.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy',
-      'r1,"Doe, ""JD""",active,Active,1800,1,0,2700,0.3333',
-      'r1,"Doe, ""JD""",idle,Idle,900,0,0,2700,0.3333',
-      'r2,Second,offline,Offline,300,1,0,0,',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds',
+      'r1,"Doe, ""JD""",active,Active,1800,1,0,0,2700,900,1800,900,0,0.5,0.3333,0,0',
+      'r1,"Doe, ""JD""",idle,Idle,900,0,0,0,2700,900,1800,900,0,0.5,0.3333,0,0',
+      'r2,Second,offline,Offline,300,1,0,0,0,0,0,0,0,,,0,0',
       '',
     ]);
   });

@@ -1,8 +1,8 @@
 /** The pure time-in-status computation and its CSV rendering. */
 import { describe, expect, it } from 'vitest';
 import { csvField, csvFileName, reportCsv } from '../../src/bridge/reports/report-csv.js';
-import { timeInStatus, type UserHistory } from '../../src/bridge/reports/time-in-status.js';
-import type { HistorySpan } from '../../src/status/index.js';
+import { timeInStatus, traitsOf, type UserHistory } from '../../src/bridge/reports/time-in-status.js';
+import { builtInStatusTypes, type HistorySpan } from '../../src/status/index.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const DAY1 = { start: t('2024-03-01T00:00:00Z'), end: t('2024-03-02T00:00:00Z') };
@@ -10,12 +10,26 @@ const DAY2 = { start: t('2024-03-02T00:00:00Z'), end: t('2024-03-03T00:00:00Z') 
 const LATER = t('2024-03-05T00:00:00Z');
 
 function span(statusId: string, from: string, to: string | null, overageSeconds = 0): HistorySpan {
-  return { statusId, name: statusId.toUpperCase(), from, to, seconds: 0, overageSeconds, cause: 'user' };
+  return {
+    statusId,
+    name: statusId.toUpperCase(),
+    from,
+    to,
+    seconds: 0,
+    overageSeconds,
+    cause: 'user',
+    actor: { role: 'agent', name: 'dana' },
+    requestedBy: null,
+    reason: null,
+  };
 }
 
 function user(spans: HistorySpan[], activities: UserHistory['activities'] = []): UserHistory {
   return { userId: 'u1', displayName: 'Dana', spans, activities };
 }
+
+/** Built-ins: Active takes queue calls; Idle does not; On Break is not productive. */
+const BUILT_INS = traitsOf(builtInStatusTypes('2024-01-01T00:00:00Z'));
 
 const status = (report: ReturnType<typeof timeInStatus>, id: string) =>
   report.statuses.find((s) => s.statusId === id);
@@ -73,7 +87,7 @@ describe('time in status', () => {
     expect(status(report, 'offline')).toBeUndefined();
   });
 
-  it('logged-in time excludes Offline; occupancy counts activity time while logged in, overlaps once', () => {
+  it('logged-in time excludes Offline; handle time counts activity time while logged in, overlaps once', () => {
     const history = user(
       [
         span('active', '2024-03-02T09:00:00Z', '2024-03-02T10:00:00Z'),
@@ -87,9 +101,13 @@ describe('time in status', () => {
         { from: '2024-03-02T11:45:00Z', to: null }, // still open at now (12:00): 15 min
       ],
     );
-    const report = timeInStatus(history, DAY2, t('2024-03-02T12:00:00Z'));
+    const report = timeInStatus(history, DAY2, t('2024-03-02T12:00:00Z'), BUILT_INS);
     expect(report.loggedInSeconds).toBe(2 * 3600);
-    expect(report.occupancy).toBe(0.5);
+    expect(report.handleSeconds).toBe(3600);
+    expect(report.utilization).toBe(0.5);
+    // Available (Active takes queue calls) 09:00–10:00, of which 45 min handle: 15 min available idle.
+    expect(report).toMatchObject({ availableSeconds: 3600, availableIdleSeconds: 900 });
+    expect(report.occupancy).toBe(0.8); // 3600 / (3600 + 900)
   });
 
   it('occupancy is null when the user was never logged in', () => {
@@ -98,7 +116,12 @@ describe('time in status', () => {
       [{ from: '2024-03-02T01:00:00Z', to: '2024-03-02T02:00:00Z' }],
     );
     const report = timeInStatus(history, DAY2, LATER);
-    expect(report).toMatchObject({ loggedInSeconds: 0, occupancy: null });
+    expect(report).toMatchObject({
+      loggedInSeconds: 0,
+      occupancy: null,
+      utilization: null,
+      handleSeconds: 0,
+    });
   });
 
   it("names a status by the catalog, else by its newest span's name", () => {
@@ -107,11 +130,54 @@ describe('time in status', () => {
       { ...span('gone', '2024-03-02T03:00:00Z', '2024-03-02T04:00:00Z'), name: 'New name' },
       span('active', '2024-03-02T02:00:00Z', '2024-03-02T03:00:00Z'),
     ]);
-    const report = timeInStatus(history, DAY2, LATER, new Map([['active', 'Active']]));
+    const report = timeInStatus(history, DAY2, LATER, BUILT_INS);
     expect(report.statuses.map((s) => [s.statusId, s.name])).toEqual([
       ['active', 'Active'],
       ['gone', 'New name'],
     ]);
+  });
+});
+
+describe('contact-center figures', () => {
+  const NOW = t('2024-03-02T18:00:00Z');
+
+  it('adds wrap-up to handle time, leaves stale activities out, and counts break time', () => {
+    const history = user(
+      [
+        span('active', '2024-03-02T09:00:00Z', '2024-03-02T10:00:00Z'),
+        span('on-break', '2024-03-02T10:00:00Z', '2024-03-02T10:20:00Z', 300),
+        span('active', '2024-03-02T10:20:00Z', '2024-03-02T11:00:00Z'),
+        span('offline', '2024-03-02T11:00:00Z', null),
+      ],
+      [
+        { from: '2024-03-02T09:10:00Z', to: '2024-03-02T09:20:00Z', kind: 'call' },
+        { from: '2024-03-02T09:20:00Z', to: '2024-03-02T09:22:00Z', kind: 'wrap-up' },
+        { from: '2024-03-02T09:21:00Z', to: '2024-03-02T09:30:00Z', kind: 'call' }, // during wrap-up
+        { from: '2024-03-02T10:30:00Z', to: '2024-03-02T10:40:00Z', kind: 'call', cause: 'stale' },
+      ],
+    );
+    const report = timeInStatus(history, DAY2, NOW, BUILT_INS);
+    expect(report.handleSeconds).toBe(20 * 60); // 09:10–09:30
+    expect(report.loggedInSeconds).toBe(2 * 3600);
+    expect(report.breakSeconds).toBe(20 * 60);
+    expect(report.availableSeconds).toBe(100 * 60);
+    expect(report.availableIdleSeconds).toBe(80 * 60);
+    expect(report.occupancy).toBe(0.2); // 20 / (20 + 80)
+    expect(report.utilization).toBe(0.1667); // 20 / 120
+    expect(report).toMatchObject({ overageCount: 1, overageSeconds: 300 });
+    expect(status(report, 'on-break')).toMatchObject({ overageCount: 1, overageSeconds: 300 });
+  });
+
+  it('counts the overage of each stay inside the window', () => {
+    const history = user([
+      span('on-break', '2024-03-02T10:00:00Z', '2024-03-02T10:20:00Z', 300),
+      span('active', '2024-03-02T10:20:00Z', '2024-03-02T10:30:00Z'),
+      span('on-break', '2024-03-02T10:30:00Z', '2024-03-02T10:47:00Z', 120),
+      span('active', '2024-03-02T10:47:00Z', null),
+    ]);
+    const report = timeInStatus(history, DAY2, NOW, BUILT_INS);
+    expect(status(report, 'on-break')).toMatchObject({ entries: 2, overageCount: 2, overageSeconds: 420 });
+    expect(report).toMatchObject({ overageCount: 2, overageSeconds: 420 });
   });
 });
 
@@ -135,18 +201,39 @@ describe('CSV', () => {
           userId: 'u1',
           displayName: 'Doe, "JD"',
           loggedInSeconds: 60,
-          occupancy: null,
+          handleSeconds: 30,
+          availableSeconds: 60,
+          availableIdleSeconds: 30,
+          breakSeconds: 0,
+          occupancy: 0.5,
+          utilization: 0.5,
+          overageCount: 0,
+          overageSeconds: 0,
           statuses: [
-            { statusId: 'active', name: 'Active', seconds: 60, entries: 1, overageSeconds: 0 },
-            { statusId: 'offline', name: 'Offline', seconds: 30, entries: 1, overageSeconds: 0 },
+            {
+              statusId: 'active',
+              name: 'Active',
+              seconds: 60,
+              entries: 1,
+              overageSeconds: 0,
+              overageCount: 0,
+            },
+            {
+              statusId: 'offline',
+              name: 'Offline',
+              seconds: 30,
+              entries: 1,
+              overageSeconds: 0,
+              overageCount: 0,
+            },
           ],
         },
       ],
     });
     expect(csv.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy',
-      'u1,"Doe, ""JD""",active,Active,60,1,0,60,',
-      'u1,"Doe, ""JD""",offline,Offline,30,1,0,60,',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds',
+      'u1,"Doe, ""JD""",active,Active,60,1,0,0,60,30,60,30,0,0.5,0.5,0,0',
+      'u1,"Doe, ""JD""",offline,Offline,30,1,0,0,60,30,60,30,0,0.5,0.5,0,0',
       '',
     ]);
   });

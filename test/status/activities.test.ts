@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { TOMBSTONE_LIMIT } from '../../src/status/activities.js';
 import type { Command } from '../../src/status/model.js';
+import { isEngaged } from '../../src/status/index.js';
 import {
+  ACTORS,
   CATALOG,
   USER,
   after,
@@ -32,7 +34,9 @@ describe('beginActivity', () => {
     const { next, events } = run(activeAt0(), cmd.begin('c1'), 10);
     const activity = { id: 'c1', kind: 'call', source: 'freepbx:main', since: at(10) };
     expect(next.activities).toEqual([activity]);
-    expect(events).toEqual([{ type: 'user.activity.started', userId: USER, at: at(10), data: { activity } }]);
+    expect(events).toEqual([
+      { type: 'user.activity.started', userId: USER, at: at(10), actor: ACTORS.system, data: { activity } },
+    ]);
   });
 
   it('is a no-op for an activity that is already open', () => {
@@ -68,8 +72,13 @@ describe('beginActivity', () => {
 });
 
 describe('endActivity', () => {
-  it('is a no-op for an unknown activity', () => {
-    expectNoop(activeAt0(), cmd.end('nope'), 10);
+  it('remembers the end of an unknown activity, so its late begin is ignored (end before begin)', () => {
+    const { next, events } = run(activeAt0(), cmd.end('early'), 10);
+    expect(next.endedActivities).toEqual([{ id: 'early', endedAt: at(10) }]);
+    expect(events).toEqual([]);
+    expectNoop(next, cmd.end('early'), 11);
+    expectNoop(next, cmd.begin('early'), 12);
+    expect(isEngaged(next, at(12))).toBe(false);
   });
 
   it('closes the activity, remembers it, and emits user.activity.ended', () => {
@@ -83,6 +92,7 @@ describe('endActivity', () => {
         type: 'user.activity.ended',
         userId: USER,
         at: at(25),
+        actor: ACTORS.system,
         data: { activity, endedAt: at(25), wrapUp: null },
       },
     ]);
@@ -90,7 +100,14 @@ describe('endActivity', () => {
 
   it('applies the upcoming status with cause deferred when the last activity ends', () => {
     const { next, events } = run(waitingForLunch(), cmd.end('c1'), 30);
-    expect(next.status).toEqual({ id: 'lunch', since: at(30), cause: 'deferred' });
+    expect(next.status).toEqual({
+      id: 'lunch',
+      since: at(30),
+      cause: 'deferred',
+      actor: ACTORS.system,
+      requestedBy: { actor: ACTORS.user, cause: 'user', at: at(20) },
+      reason: null,
+    });
     expect(next.upcoming).toBeNull();
     expect(next.shift?.usage).toEqual({ active: 1, lunch: 1 });
     expect(types(events)).toEqual(['user.activity.ended', 'user.upcoming.changed', 'user.status.changed']);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ACTORS,
   CATALOG,
   USER,
   after,
@@ -30,6 +31,7 @@ describe('heartbeat', () => {
         type: 'user.connection.changed',
         userId: USER,
         at: at(10),
+        actor: ACTORS.system,
         data: { state: 'online', lastSeen: at(10) },
       },
     ]);
@@ -74,7 +76,12 @@ describe('connectionTimeout (timer)', () => {
     const before = connected();
     const { next, events } = lose();
     expect(next.connection).toEqual({ state: 'lost', lastSeen: at(10) });
-    expect(next.status).toEqual({ id: 'offline', since: at(100), cause: 'connection-lost' });
+    expect(next.status).toMatchObject({
+      id: 'offline',
+      since: at(100),
+      cause: 'connection-lost',
+      actor: { role: 'system', name: 'timer:connection' },
+    });
     expect(next.shift?.id).toBe(before.shift?.id);
     expect(types(events)).toEqual(['user.connection.changed', 'user.status.changed']);
     expect(eventOf(events, 'user.connection.changed').data).toEqual({ state: 'lost', lastSeen: at(10) });
@@ -86,16 +93,29 @@ describe('connectionTimeout (timer)', () => {
     expect(types(events)).toEqual(['user.connection.changed']);
   });
 
-  it('makes Offline upcoming while engaged, applied when the activity ends', () => {
+  it('holds Offline beside the upcoming while engaged, applied with cause connection-lost when the work ends', () => {
     const state = after([[cmd.begin('c1'), 20]], undefined, connected());
-    const { next } = run(state, cmd.timeout(at(10)), 100);
+    const { next, events } = run(state, cmd.timeout(at(10)), 100);
     expect(next.status.id).toBe('active');
-    expect(next.upcoming).toEqual({ id: 'offline', selectedAt: at(100), cause: 'connection-lost' });
-    expect(run(next, cmd.end('c1'), 120).next.status).toEqual({
+    expect(next.upcoming).toBeNull();
+    expect(next.pendingOffline).toEqual({ since: at(100) });
+    expect(eventOf(events, 'user.upcoming.changed').data).toEqual({
+      upcoming: null,
+      pendingOffline: { since: at(100) },
+      reason: 'CONNECTION_LOST',
+    });
+    const ended = run(next, cmd.end('c1'), 120).next;
+    expect(ended.status).toMatchObject({
       id: 'offline',
       since: at(120),
-      cause: 'deferred',
+      cause: 'connection-lost',
+      requestedBy: {
+        actor: { role: 'system', name: 'timer:connection' },
+        cause: 'connection-lost',
+        at: at(100),
+      },
     });
+    expect(ended.pendingOffline).toBeNull();
   });
 
   it('changes no status when already Offline', () => {

@@ -7,7 +7,7 @@ import {
   newUserState,
   openSpan,
 } from '../../src/status/index.js';
-import { CATALOG, DIRECTORY, T0, USER, after, at, cmd, ctx, fresh, run } from './fixtures.js';
+import { ACTORS, CATALOG, DIRECTORY, T0, USER, after, at, cmd, ctx, fresh, run } from './fixtures.js';
 
 describe('newUserState', () => {
   it('is a never-stored user, Offline since now, without shift, connection unknown', () => {
@@ -15,8 +15,17 @@ describe('newUserState', () => {
       id: USER,
       version: 0,
       directory: DIRECTORY,
-      status: { id: 'offline', since: T0, cause: 'user' },
+      status: {
+        id: 'offline',
+        since: T0,
+        cause: 'user',
+        actor: { role: 'system', name: 'system' },
+        requestedBy: null,
+        reason: null,
+      },
       upcoming: null,
+      lastUpcoming: null,
+      pendingOffline: null,
       activities: [],
       wrapUp: null,
       endedActivities: [],
@@ -80,6 +89,9 @@ describe('openSpan', () => {
       seconds: 1000,
       overageSeconds: 100,
       cause: 'supervisor',
+      actor: ACTORS.supervisor,
+      requestedBy: null,
+      reason: null,
     });
   });
 });

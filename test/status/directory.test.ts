@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Directory } from '../../src/status/model.js';
-import { DIRECTORY, USER, after, at, cmd, expectNoop, run } from './fixtures.js';
+import { ACTORS, DIRECTORY, USER, after, at, cmd, expectNoop, run } from './fixtures.js';
 
 describe('upsertDirectory', () => {
   it('replaces the directory entry and emits user.directory.changed', () => {
@@ -8,7 +8,7 @@ describe('upsertDirectory', () => {
     const { next, events } = run(after([]), cmd.directory(directory), 5);
     expect(next.directory).toEqual(directory);
     expect(events).toEqual([
-      { type: 'user.directory.changed', userId: USER, at: at(5), data: { directory } },
+      { type: 'user.directory.changed', userId: USER, at: at(5), actor: ACTORS.system, data: { directory } },
     ]);
   });
 

@@ -66,9 +66,31 @@ export function fresh(): UserState {
   return newUserState(USER, DIRECTORY, T0);
 }
 
+/** Who issues a test command: short names for the actors the domain sees. */
+export type Who = 'user' | 'supervisor' | 'admin' | 'integration' | 'pbx' | 'system';
+export const ACTORS: Readonly<Record<Who, Actor>> = {
+  user: { role: 'agent', name: 'dana-desktop' },
+  supervisor: { role: 'supervisor', name: 'lead-1' },
+  admin: { role: 'admin', name: 'ops' },
+  integration: { role: 'integration', name: 'uniconnect' },
+  pbx: { role: 'system', name: 'freepbx:main' },
+  system: { role: 'system', name: 'system' },
+};
+
 export const cmd = {
-  select: (statusId: string, actor: Actor = 'user'): Command => ({ type: 'selectStatus', statusId, actor }),
-  cancel: (): Command => ({ type: 'cancelUpcoming', actor: 'user' }),
+  select: (statusId: string, who: Who = 'user'): Command => ({
+    type: 'selectStatus',
+    statusId,
+    actor: ACTORS[who],
+  }),
+  force: (statusId: string, reason?: string, who: Who = 'supervisor'): Command => ({
+    type: 'selectStatus',
+    statusId,
+    force: true,
+    actor: ACTORS[who],
+    ...(reason !== undefined ? { reason } : {}),
+  }),
+  cancel: (who: Who = 'user'): Command => ({ type: 'cancelUpcoming', actor: ACTORS[who] }),
   begin: (id: string, kind: ActivityKind = 'call'): Command => ({
     type: 'beginActivity',
     activity: { id, kind, source: 'freepbx:main' },
@@ -76,8 +98,18 @@ export const cmd = {
   end: (activityId: string): Command => ({ type: 'endActivity', activityId }),
   endWrapUp: (): Command => ({ type: 'endWrapUp' }),
   wrapUpElapsed: (activityId: string): Command => ({ type: 'wrapUpElapsed', activityId }),
-  startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: 'user' }),
-  endShift: (): Command => ({ type: 'endShift', actor: 'user' }),
+  startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: ACTORS.user }),
+  endShift: (): Command => ({ type: 'endShift', actor: ACTORS.user }),
+  forceEndShift: (reason?: string, who: Who = 'supervisor'): Command => ({
+    type: 'endShift',
+    force: true,
+    actor: ACTORS[who],
+    ...(reason !== undefined ? { reason } : {}),
+  }),
+  endBy: (activityId: string, who: Who): Command => ({ type: 'endActivity', activityId, actor: ACTORS[who] }),
+  replan: (statusId: string): Command => ({ type: 'replanOverage', statusId }),
+  shiftAutoEnd: (shiftId: string): Command => ({ type: 'shiftAutoEnd', shiftId }),
+  stale: (activityId: string, since: string): Command => ({ type: 'activityStale', activityId, since }),
   heartbeat: (): Command => ({ type: 'heartbeat' }),
   timeout: (lastSeen: string): Command => ({ type: 'connectionTimeout', lastSeen }),
   overageDue: (statusId: string, since: string): Command => ({ type: 'overageDue', statusId, since }),

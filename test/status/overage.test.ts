@@ -14,6 +14,7 @@ describe('overageDue (timer)', () => {
         type: 'user.overage.started',
         userId: USER,
         at: at(900),
+        actor: { role: 'system', name: 'timer:overage' },
         data: { statusId: 'on-break', since: at(900), allowedMinutes: 15 },
       },
     ]);

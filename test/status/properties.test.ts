@@ -8,7 +8,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { builtInStatusTypes, decide, isEngaged, newUserState, openSpan } from '../../src/status/index.js';
+import {
+  actorOf,
+  autoEndDue,
+  builtInStatusTypes,
+  decide,
+  isEngaged,
+  newUserState,
+  openSpan,
+} from '../../src/status/index.js';
 import type {
   Actor,
   ActivityKind,
@@ -20,12 +28,12 @@ import type {
   TimerRequest,
   UserState,
 } from '../../src/status/index.js';
-import { DIRECTORY, T0, USER, at } from './fixtures.js';
+import { ACTORS, DIRECTORY, T0, USER, at } from './fixtures.js';
 
 const TYPE_IDS = ['active', 'idle', 'on-break', 'offline', 'lunch', 'training'];
 const STATUS_IDS = [...TYPE_IDS, 'ghost'];
 const ACTIVITY_IDS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
-const ACTORS: Actor[] = ['user', 'supervisor', 'integration', 'pbx', 'system'];
+const ACTOR_LIST: Actor[] = Object.values(ACTORS);
 const KINDS: ActivityKind[] = ['call', 'call', 'task', 'chat', 'interaction'];
 
 const typeArb = (id: string) =>
@@ -58,6 +66,14 @@ const configArb: fc.Arbitrary<DecideConfig> = fc.record({
   requireShift: fc.boolean(),
   connectionTimeoutSeconds: fc.constant(90),
   wrapUpSeconds: fc.constantFrom(0, 30, 120),
+  // Short enough that runs of a few hours reach every automatic end.
+  shift: fc.record({
+    endAfterOfflineMinutes: fc.option(fc.integer({ min: 1, max: 90 }), { freq: 2 }),
+    maxHours: fc.option(fc.integer({ min: 1, max: 6 }), { freq: 2 }),
+    dayBoundary: fc.option(fc.constantFrom('08:30', '10:00', '23:59'), { freq: 2 }),
+  }),
+  timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York'),
+  maxActivityHours: fc.option(fc.constantFrom(1, 2), { freq: 2 }),
 });
 
 /**
@@ -70,7 +86,10 @@ type Template =
   | { type: 'freshOverage' }
   | { type: 'freshWrapUp' }
   | { type: 'freshBegin'; kind: ActivityKind }
-  | { type: 'freshEnd' };
+  | { type: 'freshEnd' }
+  | { type: 'freshShiftAutoEnd' }
+  | { type: 'freshStale' }
+  | { type: 'freshRearmed' };
 
 const statusArb = fc.constantFrom(...STATUS_IDS);
 const activityArb = fc.constantFrom(...ACTIVITY_IDS);
@@ -79,11 +98,11 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
     arbitrary: fc.record({
       type: fc.constant('selectStatus' as const),
       statusId: statusArb,
-      actor: fc.constantFrom(...ACTORS),
+      actor: fc.constantFrom(...ACTOR_LIST),
     }),
     weight: 6,
   },
-  { arbitrary: fc.constant({ type: 'cancelUpcoming' as const, actor: 'user' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'cancelUpcoming' as const, actor: ACTORS.user }), weight: 1 },
   {
     arbitrary: fc.record({
       type: fc.constant('beginActivity' as const),
@@ -125,11 +144,30 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
     arbitrary: fc.record({
       type: fc.constant('startShift' as const),
       statusId: statusArb,
-      actor: fc.constant('user' as const),
+      actor: fc.constant(ACTORS.user),
     }),
     weight: 2,
   },
-  { arbitrary: fc.constant({ type: 'endShift' as const, actor: 'user' as const }), weight: 2 },
+  { arbitrary: fc.constant({ type: 'endShift' as const, actor: ACTORS.user }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('selectStatus' as const),
+      statusId: statusArb,
+      force: fc.constant(true),
+      reason: fc.constant('coaching'),
+      actor: fc.constant(ACTORS.supervisor),
+    }),
+    weight: 2,
+  },
+  {
+    arbitrary: fc.constant({ type: 'endShift' as const, force: true, actor: ACTORS.supervisor }),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ type: fc.constant('replanOverage' as const), statusId: statusArb }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'freshShiftAutoEnd' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'freshStale' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'freshRearmed' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'cancelUpcoming' as const, actor: ACTORS.supervisor }), weight: 1 },
   {
     arbitrary: fc.record({
       type: fc.constant('upsertDirectory' as const),
@@ -170,6 +208,14 @@ function resolve(template: Template, state: UserState, now: string): Command {
       return { type: 'overageDue', statusId: state.status.id, since: state.status.since };
     case 'freshWrapUp':
       return { type: 'wrapUpElapsed', activityId: state.wrapUp?.activityId ?? 'none' };
+    case 'freshShiftAutoEnd':
+      return { type: 'shiftAutoEnd', shiftId: state.shift?.id ?? 'none' };
+    case 'freshStale': {
+      const activity = state.activities[0];
+      return { type: 'activityStale', activityId: activity?.id ?? 'none', since: activity?.since ?? now };
+    }
+    case 'freshRearmed':
+      return { type: 'connectionTimeout', lastSeen: state.connection.lastSeen ?? now, rearmed: true };
     default:
       return template;
   }
@@ -183,6 +229,10 @@ const seen = {
   connectionLost: 0,
   overage: 0,
   shiftEnded: 0,
+  shiftAutoEnded: 0,
+  stale: 0,
+  offlineHeld: 0,
+  forced: 0,
 };
 
 class Simulation {
@@ -206,7 +256,7 @@ class Simulation {
     const now = at(seconds);
     this.catalog = this.catalogs[edited ? 1 : 0];
     for (let due = this.nextDue(now); due; due = this.nextDue(now)) {
-      this.timers.delete(due.key);
+      this.timers.delete(JSON.stringify(due));
       this.run(due.command, due.dueAt);
     }
     this.run(resolve(template, this.state, now), now);
@@ -236,9 +286,12 @@ class Simulation {
     expect(result.next.version).toBe(prev.version + 1);
     expect(result.next.version).toBe(this.changes);
     for (const event of result.events) expect(event).toMatchObject({ userId: USER, at: now });
-    for (const timer of result.timers) this.timers.set(timer.key, timer);
+    // As in the bridge, a timer is one job per key, due time and command: a later one does not replace it.
+    for (const timer of result.timers) this.timers.set(JSON.stringify(timer), timer);
     for (const event of result.events) this.observe(event.type, event.data, prev, result.next);
-    this.checkEntriesWithinLimits(prev, result.next);
+    for (const event of result.events) expect(event.actor).toEqual(actorOf(command));
+    if (!('force' in command && command.force)) this.checkEntriesWithinLimits(prev, result.next);
+    if (prev.upcoming && !result.next.upcoming) expect(result.next.lastUpcoming?.id).toBe(prev.upcoming.id);
     this.state = result.next;
     this.checkInvariants(now);
   }
@@ -261,6 +314,10 @@ class Simulation {
     if (type === 'user.upcoming.changed' && /_/.test(String(data.reason))) seen.upcomingDropped++;
     if (type === 'user.overage.started') seen.overage++;
     if (type === 'user.shift.ended') seen.shiftEnded++;
+    if (type === 'user.shift.ended' && data.cause === 'shift-auto-end') seen.shiftAutoEnded++;
+    if (type === 'user.activity.ended' && data.cause === 'stale') seen.stale++;
+    if (type === 'user.upcoming.changed' && data.reason === 'CONNECTION_LOST') seen.offlineHeld++;
+    if (type === 'user.status.changed' && typeof data.reason === 'string') seen.forced++;
   }
 
   /**
@@ -274,6 +331,10 @@ class Simulation {
     expect(span.overageSeconds).toBeGreaterThanOrEqual(0);
     expect(span.overageSeconds).toBeLessThanOrEqual(span.seconds);
     expect(span).toMatchObject({ statusId: this.entered.id, cause: this.entered.cause });
+    expect(span.actor).toEqual(
+      expect.objectContaining({ role: expect.any(String), name: expect.any(String) }),
+    );
+    if (span.cause === 'deferred') expect(span.requestedBy).not.toBeNull();
     this.lastSpanEnd = span.to!;
     this.entered = { id: String(data.to), cause: String(data.cause) };
   }
@@ -282,6 +343,11 @@ class Simulation {
     const { state, catalog, config } = this;
     expect(state.upcoming?.id).not.toBe(state.status.id);
     if (!isEngaged(state, now)) expect(state.upcoming).toBeNull();
+    // What is due is never left waiting: a held Offline, a due shift end, a stale activity.
+    if (!isEngaged(state, now)) expect(state.pendingOffline).toBeNull();
+    if (!isEngaged(state, now)) expect(autoEndDue(state, { catalog, config, now })).toBeNull();
+    const maxMs = (config.maxActivityHours ?? Infinity) * 3_600_000;
+    for (const a of state.activities) expect(Date.parse(now) - Date.parse(a.since)).toBeLessThan(maxMs);
     if (config.requireShift && !state.shift) expect(state.status.id).toBe('offline');
     expect(new Set(state.activities.map((a) => a.id)).size).toBe(state.activities.length);
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);

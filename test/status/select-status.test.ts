@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Actor, Cause } from '../../src/status/model.js';
+import type { Cause } from '../../src/status/model.js';
 import {
+  ACTORS,
   CATALOG,
   T0,
   USER,
@@ -14,6 +15,7 @@ import {
   run,
   statusType,
   types,
+  type Who,
 } from './fixtures.js';
 
 const activeAt0 = () => after([[cmd.select('active'), 0]]);
@@ -84,9 +86,16 @@ describe('selectStatus: the current status', () => {
         type: 'user.upcoming.changed',
         userId: USER,
         at: at(30),
+        actor: ACTORS.user,
         data: { upcoming: null, reason: 'CANCELLED' },
       },
     ]);
+    expect(next.lastUpcoming).toEqual({
+      id: 'on-break',
+      outcome: 'cancelled',
+      reason: 'CANCELLED',
+      at: at(30),
+    });
   });
 
   it('is a no-op when there is no upcoming status', () => {
@@ -109,10 +118,16 @@ describe('selectStatus while engaged', () => {
     const { next, events } = run(state, cmd.select('lunch', 'supervisor'), 20);
     expect(next.status).toEqual(state.status);
     expect(next.shift).toEqual(state.shift);
-    const upcoming = { id: 'lunch', selectedAt: at(20), cause: 'supervisor' };
+    const upcoming = { id: 'lunch', selectedAt: at(20), cause: 'supervisor', actor: ACTORS.supervisor };
     expect(next.upcoming).toEqual(upcoming);
     expect(events).toEqual([
-      { type: 'user.upcoming.changed', userId: USER, at: at(20), data: { upcoming, reason: 'SET' } },
+      {
+        type: 'user.upcoming.changed',
+        userId: USER,
+        at: at(20),
+        actor: ACTORS.supervisor,
+        data: { upcoming, reason: 'SET' },
+      },
     ]);
   });
 
@@ -122,6 +137,7 @@ describe('selectStatus while engaged', () => {
       id: 'idle',
       selectedAt: at(30),
       cause: 'user',
+      actor: ACTORS.user,
     });
   });
 
@@ -142,7 +158,14 @@ describe('selectStatus while engaged', () => {
 describe('selectStatus applies the status when not engaged', () => {
   it('sets status, since and cause, and counts the entry in the shift', () => {
     const { next } = run(activeAt0(), cmd.select('lunch'), 60);
-    expect(next.status).toEqual({ id: 'lunch', since: at(60), cause: 'user' });
+    expect(next.status).toEqual({
+      id: 'lunch',
+      since: at(60),
+      cause: 'user',
+      actor: ACTORS.user,
+      requestedBy: null,
+      reason: null,
+    });
     expect(next.shift?.usage).toEqual({ active: 1, lunch: 1 });
     expect(next.version).toBe(2);
   });
@@ -171,16 +194,19 @@ describe('selectStatus applies the status when not engaged', () => {
     expect(run(state, cmd.select('active'), 1000).next.overage).toBeNull();
   });
 
-  it.each<[Actor, Cause]>([
+  it.each<[Who, Cause]>([
     ['user', 'user'],
     ['supervisor', 'supervisor'],
-    ['integration', 'supervisor'],
+    ['admin', 'supervisor'],
+    // An integration acts for the agent (e.g. a desktop app): never recorded as a supervisor.
+    ['integration', 'user'],
     ['pbx', 'pbx'],
-    ['system', 'user'],
-  ])('takes the cause from the actor: %s → %s', (actor, cause) => {
-    const { next, events } = run(activeAt0(), cmd.select('idle', actor), 60);
-    expect(next.status.cause).toBe(cause);
-    expect(eventOf(events, 'user.status.changed').data.cause).toBe(cause);
+  ])('takes the cause from the actor: %s → %s, and records the actor', (who, cause) => {
+    const { next, events } = run(activeAt0(), cmd.select('idle', who), 60);
+    expect(next.status).toMatchObject({ cause, actor: ACTORS[who], requestedBy: null, reason: null });
+    const changed = eventOf(events, 'user.status.changed');
+    expect(changed.data.cause).toBe(cause);
+    expect(changed.actor).toEqual(ACTORS[who]);
   });
 });
 
@@ -221,6 +247,7 @@ describe('selectStatus closes the history span', () => {
         type: 'user.status.changed',
         userId: USER,
         at: at(250),
+        actor: ACTORS.user,
         data: {
           from: 'idle',
           to: 'active',
@@ -234,6 +261,9 @@ describe('selectStatus closes the history span', () => {
             seconds: 150,
             overageSeconds: 0,
             cause: 'supervisor',
+            actor: ACTORS.supervisor,
+            requestedBy: null,
+            reason: null,
           },
         },
       },

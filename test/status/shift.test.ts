@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/status/model.js';
 import {
+  ACTORS,
   CATALOG,
   USER,
   after,
@@ -21,7 +22,12 @@ describe('startShift', () => {
     const { next, events } = run(after([]), cmd.startShift('active'), 5);
     const shift = { id: `${USER}@${at(5)}`, startedAt: at(5), usage: { active: 1 } };
     expect(next.shift).toEqual(shift);
-    expect(next.status).toEqual({ id: 'active', since: at(5), cause: 'shift-start' });
+    expect(next.status).toMatchObject({
+      id: 'active',
+      since: at(5),
+      cause: 'shift-start',
+      actor: ACTORS.user,
+    });
     expect(types(events)).toEqual(['user.shift.started', 'user.status.changed']);
     expect(eventOf(events, 'user.shift.started').data).toEqual({ shift: { ...shift, usage: {} } });
   });
@@ -50,10 +56,20 @@ describe('startShift', () => {
     const { next, events } = run(state, cmd.startShift('active'), 5);
     expect(next.shift).toEqual({ id: `${USER}@${at(5)}`, startedAt: at(5), usage: {} });
     expect(next.status.id).toBe('offline');
-    expect(next.upcoming).toEqual({ id: 'active', selectedAt: at(5), cause: 'shift-start' });
+    expect(next.upcoming).toEqual({
+      id: 'active',
+      selectedAt: at(5),
+      cause: 'shift-start',
+      actor: ACTORS.user,
+    });
     expect(types(events)).toEqual(['user.shift.started', 'user.upcoming.changed']);
     const ended = run(next, cmd.end('c1'), 9).next;
-    expect(ended.status).toEqual({ id: 'active', since: at(9), cause: 'deferred' });
+    expect(ended.status).toMatchObject({
+      id: 'active',
+      since: at(9),
+      cause: 'deferred',
+      requestedBy: { actor: ACTORS.user, cause: 'shift-start', at: at(5) },
+    });
     expect(ended.shift?.usage).toEqual({ active: 1 });
   });
 
@@ -112,14 +128,19 @@ describe('endShift', () => {
     const state = after([[cmd.select('idle'), 10]], undefined, inShift());
     const { next, events } = run(state, cmd.endShift(), 30);
     expect(next.shift).toBeNull();
-    expect(next.status).toEqual({ id: 'offline', since: at(30), cause: 'shift-end' });
+    expect(next.status).toMatchObject({
+      id: 'offline',
+      since: at(30),
+      cause: 'shift-end',
+      actor: ACTORS.user,
+    });
     expect(types(events)).toEqual(['user.status.changed', 'user.shift.ended']);
     expect(eventOf(events, 'user.status.changed').data).toMatchObject({
       from: 'idle',
       to: 'offline',
       cause: 'shift-end',
     });
-    expect(eventOf(events, 'user.shift.ended').data).toEqual({ shift: state.shift });
+    expect(eventOf(events, 'user.shift.ended').data).toEqual({ shift: state.shift, cause: 'shift-end' });
   });
 
   it('keeps an Offline status chosen during the shift as it is', () => {
@@ -150,7 +171,8 @@ describe('endShift', () => {
     expect(next.upcoming).toBeNull();
     expect(next.shift).toBeNull();
     expect(types(events)).toEqual([
-      'user.upcoming.changed', // applied: the wrap-up was over
+      'user.wrap-up.ended', // the wrap-up was over: its interval goes to the activity log
+      'user.upcoming.changed', // applied
       'user.status.changed', // idle, deferred
       'user.status.changed', // offline, shift end
       'user.shift.ended',

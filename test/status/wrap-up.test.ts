@@ -28,7 +28,7 @@ const withWrapUpOverride = (wrapUpSeconds: number | null) =>
 describe('wrap-up after a call', () => {
   it('starts when a call ends, with a wrapup timer', () => {
     const { next, events, timers } = run(onCall(), cmd.end('c1'), 40, env);
-    const wrapUp = { activityId: 'c1', until: at(70) };
+    const wrapUp = { activityId: 'c1', since: at(40), until: at(70) };
     expect(next.wrapUp).toEqual(wrapUp);
     expect(timers).toEqual([
       { key: `wrapup:${USER}`, dueAt: at(70), command: { type: 'wrapUpElapsed', activityId: 'c1' } },
@@ -66,8 +66,14 @@ describe('a wrap-up whose time is up before its timer ran', () => {
   it('is finished by the next command, which applies the upcoming status first', () => {
     const { next, events } = run(inWrapUp(), cmd.heartbeat(), 75, env);
     expect(next.wrapUp).toBeNull();
-    expect(next.status).toEqual({ id: 'lunch', since: at(75), cause: 'deferred' });
+    expect(next.status).toMatchObject({ id: 'lunch', since: at(75), cause: 'deferred' });
     expect(types(events)).toContain('user.status.changed');
+    // The wrap-up ended when its time ran out, not when the late command came.
+    expect(eventOf(events, 'user.wrap-up.ended').data).toEqual({
+      activityId: 'c1',
+      from: at(40),
+      to: at(70),
+    });
   });
 
   it('makes an otherwise idempotent command a change (the wrap-up ended)', () => {
@@ -85,8 +91,8 @@ describe('wrapUpElapsed (timer)', () => {
   it('ends the wrap-up and applies the upcoming status with cause deferred', () => {
     const { next, events } = run(inWrapUp(), cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
-    expect(next.status).toEqual({ id: 'lunch', since: at(70), cause: 'deferred' });
-    expect(types(events)).toEqual(['user.upcoming.changed', 'user.status.changed']);
+    expect(next.status).toMatchObject({ id: 'lunch', since: at(70), cause: 'deferred' });
+    expect(types(events)).toEqual(['user.wrap-up.ended', 'user.upcoming.changed', 'user.status.changed']);
   });
 
   it('ends the wrap-up without a status change when nothing is upcoming', () => {
@@ -94,7 +100,7 @@ describe('wrapUpElapsed (timer)', () => {
     const { next, events } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.version).toBe(state.version + 1);
-    expect(events).toEqual([]);
+    expect(types(events)).toEqual(['user.wrap-up.ended']);
   });
 
   it('is stale (no-op) without a wrap-up', () => {
@@ -112,6 +118,13 @@ describe('wrapUpElapsed (timer)', () => {
     );
     expect(state.wrapUp?.activityId).toBe('c2');
     expectNoop(state, cmd.wrapUpElapsed('c1'), 70, env);
+    // The replaced wrap-up is recorded as ended when the later call's began (its time was not up yet).
+    const replaced = run(after([[cmd.begin('c2'), 50]], env, inWrapUp()), cmd.end('c2'), 60, env);
+    expect(eventOf(replaced.events, 'user.wrap-up.ended').data).toEqual({
+      activityId: 'c1',
+      from: at(40),
+      to: at(60),
+    });
   });
 
   it('keeps the upcoming status while another activity is open', () => {
@@ -133,7 +146,12 @@ describe('endWrapUp (API)', () => {
   it('ends the wrap-up early and applies the upcoming status', () => {
     const { next } = run(inWrapUp(), cmd.endWrapUp(), 45, env);
     expect(next.wrapUp).toBeNull();
-    expect(next.status).toEqual({ id: 'lunch', since: at(45), cause: 'deferred' });
+    expect(next.status).toMatchObject({ id: 'lunch', since: at(45), cause: 'deferred' });
+    expect(run(inWrapUp(), cmd.endWrapUp(), 45, env).events[0]?.data).toEqual({
+      activityId: 'c1',
+      from: at(40),
+      to: at(45),
+    });
   });
 
   it('clears a wrap-up whose time passed before its timer fired', () => {

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import {
   builtInStatusTypes,
   defaultPbxPresence,
+  defaultProductive,
   isBuiltIn,
   slugify,
   type StatusType,
@@ -17,10 +18,11 @@ import { runScript } from '../redis/scripts.js';
 
 export type StatusTypeInput = Omit<
   StatusType,
-  'id' | 'builtIn' | 'version' | 'createdAt' | 'updatedAt' | 'pbxPresence'
+  'id' | 'builtIn' | 'version' | 'createdAt' | 'updatedAt' | 'pbxPresence' | 'productive'
 > & {
   id?: string | undefined;
   pbxPresence?: StatusType['pbxPresence'] | undefined;
+  productive?: boolean | undefined;
 };
 export type StatusTypePatch = Partial<Omit<StatusTypeInput, 'id' | 'callHandling' | 'pbxPresence'>> & {
   callHandling?: Partial<StatusType['callHandling']> | undefined;
@@ -41,6 +43,18 @@ export interface WriteResult {
 const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
 
 const MAX_CAS_ATTEMPTS = 5;
+/** Catalog edits needing work per user are rare; the outbox only has to outlive its dispatch. */
+const CATALOG_OUTBOX_MAX_LEN = 1000;
+
+/** Catalog outbox entry type: a type's allowedMinutes changed, so its users' overage must be re-planned. */
+export const ALLOWANCE_CHANGED = 'status-type.allowance-changed';
+
+/** The work per user an edit needs, written to the catalog outbox with it (see overage-replan.ts). */
+function outboxWork(current: StatusType, next: StatusType, at: string) {
+  if (current.allowedMinutes === next.allowedMinutes) return null;
+  const data = { at, id: next.id, version: next.version, allowedMinutes: next.allowedMinutes };
+  return { type: ALLOWANCE_CHANGED, data: { ...data, previous: current.allowedMinutes } };
+}
 
 export class StatusTypeStore {
   constructor(
@@ -52,12 +66,12 @@ export class StatusTypeStore {
 
   async list(): Promise<StatusType[]> {
     const all = await this.redis.hvals(this.keys.statusTypes());
-    return all.map((json) => JSON.parse(json) as StatusType).sort(byBuiltInThenName);
+    return all.map(parseStatusType).sort(byBuiltInThenName);
   }
 
   async get(id: string): Promise<StatusType | null> {
     const json = await this.redis.hget(this.keys.statusTypes(), id);
-    return json ? (JSON.parse(json) as StatusType) : null;
+    return json ? parseStatusType(json) : null;
   }
 
   async require(id: string): Promise<StatusType> {
@@ -93,6 +107,7 @@ export class StatusTypeStore {
       ...fields,
       builtIn: false,
       pbxPresence: input.pbxPresence ?? defaultPbxPresence(input.callHandling),
+      productive: input.productive ?? defaultProductive({ id, callHandling: input.callHandling }),
       version: 1,
       createdAt: now,
       updatedAt: now,
@@ -109,11 +124,21 @@ export class StatusTypeStore {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.require(id);
       const next = applyPatch(current, patch, this.clock().toISOString());
+      const work = outboxWork(current, next, this.clock().toISOString());
       const result = await runScript(
         this.redis,
         'updateStatusType',
-        [this.keys.statusTypes(), this.keys.statusTypeNames()],
-        [id, current.version, foldName(current.name), foldName(next.name), JSON.stringify(next)],
+        [this.keys.statusTypes(), this.keys.statusTypeNames(), this.keys.catalogOutbox()],
+        [
+          id,
+          current.version,
+          foldName(current.name),
+          foldName(next.name),
+          JSON.stringify(next),
+          work?.type ?? '',
+          work ? JSON.stringify(work.data) : '',
+          CATALOG_OUTBOX_MAX_LEN,
+        ],
       );
       if (result === 1) {
         await this.notify({ id, change: 'updated', statusType: next });
@@ -126,11 +151,30 @@ export class StatusTypeStore {
     throw new ApiError('VERSION_CONFLICT', `status type "${id}" kept changing; try again`, { id });
   }
 
-  /** `inUse` counts users in the type or with it upcoming; supplied by the user store. */
-  async delete(id: string, inUse: (id: string) => Promise<number>): Promise<void> {
+  /**
+   * `inUse` counts users in the type or with it upcoming (supplied by the user store); `configFields` lists the
+   * configuration fields that name it (a type the daemon's configuration relies on must stay).
+   */
+  async delete(
+    id: string,
+    inUse: (id: string) => Promise<number>,
+    configFields: (id: string) => string[] = () => [],
+  ): Promise<void> {
     const current = await this.require(id);
     if (current.builtIn || isBuiltIn(id))
       throw new ApiError('BUILT_IN', `"${current.name}" is built in and cannot be deleted`, { id });
+    const fields = configFields(id);
+    if (fields.length > 0) {
+      throw new ApiError(
+        'STATUS_TYPE_IN_USE',
+        `the configuration names "${current.name}" (${fields.join(', ')})`,
+        {
+          id,
+          field: fields[0],
+          fields,
+        },
+      );
+    }
     const users = await inUse(id);
     if (users > 0) {
       throw new ApiError(
@@ -194,6 +238,12 @@ export class StatusTypeStore {
     // The same wake-up every commit sends: readers that poll per partition (Redis Cluster) see it at once.
     await this.redis.publish(this.keys.eventsChannel(), '0');
   }
+}
+
+/** Types stored before `productive` existed get its default. */
+function parseStatusType(json: string): StatusType {
+  const stored = JSON.parse(json) as Omit<StatusType, 'productive'> & { productive?: boolean };
+  return { ...stored, productive: stored.productive ?? defaultProductive(stored) };
 }
 
 function applyPatch(current: StatusType, patch: StatusTypePatch, now: string): StatusType {

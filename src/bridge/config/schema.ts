@@ -3,6 +3,7 @@
  * Everything else receives the parsed, frozen `Config`; nothing outside src/bridge/config reads process.env.
  */
 import { z } from 'zod';
+import { isTimeZone } from '../../status/day-boundary.js';
 
 const durationMs = z.number().int().positive();
 
@@ -106,6 +107,22 @@ const authSchema = z
     path: ['keys'],
   });
 
+/** When a shift ends by itself, whichever comes first; null turns a rule off (src/status/shift-auto-end.ts). */
+const shiftSchema = z
+  .object({
+    /** Offline (or connection lost in a type that does not keep its status) this long ends the shift. */
+    endAfterOfflineMinutes: z.number().int().min(1).max(10_080).nullable().default(60),
+    /** The longest a shift may last. */
+    maxHours: z.number().min(1).max(168).nullable().default(14),
+    /** Daily cut-off "HH:MM" in status.timezone: a shift open when it passes ends. null = none. */
+    dayBoundary: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00..23:59)')
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
 const statusSchema = z
   .object({
     defaultOnShiftStart: z.string().min(1).default('active'),
@@ -113,6 +130,15 @@ const statusSchema = z
     requireShift: z.boolean().default(false),
     /** After-call work: seconds after a call ends during which the user still counts as engaged. 0 = off. */
     wrapUpSeconds: z.number().int().min(0).max(3_600).default(0),
+    shift: shiftSchema.default(shiftSchema.parse({})),
+    /** IANA time zone of status.shift.dayBoundary, e.g. "Europe/Berlin". */
+    timezone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, 'must be an IANA time zone name, e.g. Europe/Berlin or America/New_York')
+      .default('UTC'),
+    /** An activity open this long is ended automatically (cause stale): its end was lost. null = never. */
+    maxActivityHours: z.number().min(1).max(168).nullable().default(12),
   })
   .strict();
 

@@ -13,6 +13,7 @@ export const PUBLIC_EVENT_TYPES: ReadonlySet<string> = new Set([
   'user.activity.started',
   'user.activity.ended',
   'user.overage.started',
+  'user.overage.ended',
   'user.connection.changed',
   'user.shift.started',
   'user.shift.ended',

@@ -4,6 +4,9 @@
  * succeeded, so a crash or a Redis fault between commit and dispatch delays work but never loses it: unacked
  * entries are re-read by their consumer or, once idle, claimed by any daemon (XAUTOCLAIM).
  * Handlers must be idempotent (deterministic job ids), because an entry may be handled twice.
+ *
+ * Besides the partitions' streams it reads the catalog's outbox (entries written atomically with a status-type
+ * edit, e.g. an allowance change whose users must be re-planned); those entries have partition CATALOG_PARTITION.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -14,7 +17,15 @@ import { parseStreamEntry, type StreamEntry } from './outbox-entry.js';
 
 export type OutboxHandler = (entry: StreamEntry) => Promise<void>;
 
+/** The `partition` of entries read from the catalog outbox (not a user partition). */
+export const CATALOG_PARTITION = -1;
+
 const GROUP = 'dispatch';
+
+interface OutboxStream {
+  key: string;
+  partition: number;
+}
 type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
 
 export interface DispatcherOptions {
@@ -64,11 +75,16 @@ export class OutboxDispatcher {
     await this.loop;
   }
 
+  private streams(): OutboxStream[] {
+    const partitions = this.keys.allPartitions().map((p) => ({ key: this.keys.events(p), partition: p }));
+    return [...partitions, { key: this.keys.catalogOutbox(), partition: CATALOG_PARTITION }];
+  }
+
   private async ensureGroups(): Promise<void> {
-    for (const p of this.keys.allPartitions()) {
+    for (const { key } of this.streams()) {
       try {
         // From the beginning ("0"), so events committed before the first daemon ever started are dispatched.
-        await this.redis.xgroup('CREATE', this.keys.events(p), GROUP, '0', 'MKSTREAM');
+        await this.redis.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM');
       } catch (err) {
         if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
       }
@@ -96,24 +112,23 @@ export class OutboxDispatcher {
   /** One XREADGROUP over all partitions; `>` = new entries (blocking), `0` = this consumer's pending ones. */
   private async drain(from: '>' | '0'): Promise<void> {
     if (this.waker) return this.drainEach(from, this.waker);
-    const partitions = this.keys.allPartitions();
-    const streams = partitions.map((p) => this.keys.events(p));
-    const reply = await this.readGroup(streams, from, from === '>' ? this.opts.blockMs : undefined);
+    const streams = this.streams();
+    const keys = streams.map((s) => s.key);
+    const reply = await this.readGroup(keys, from, from === '>' ? this.opts.blockMs : undefined);
     for (const [stream, entries] of reply ?? []) {
-      const partition = streams.indexOf(stream);
+      const partition = streams.find((s) => s.key === stream)?.partition ?? CATALOG_PARTITION;
       await this.handleAll(stream, partition, entries);
     }
   }
 
   /**
-   * Cluster mode: one non-blocking XREADGROUP per partition (each its own slot), in parallel; when there was
+   * Cluster mode: one non-blocking XREADGROUP per stream (each its own slot), in parallel; when there was
    * nothing new, wait for a commit's wake-up message (or blockMs) instead of blocking in Redis.
    */
   private async drainEach(from: '>' | '0', waker: StreamWaker): Promise<void> {
     const mark = waker.mark();
     const replies = await Promise.all(
-      this.keys.allPartitions().map(async (p) => {
-        const stream = this.keys.events(p);
+      this.streams().map(async ({ key: stream, partition: p }) => {
         const reply = await this.readGroup([stream], from);
         return { stream, p, entries: reply?.[0]?.[1] ?? [] };
       }),
@@ -175,8 +190,7 @@ export class OutboxDispatcher {
   private async claimIdle(): Promise<void> {
     if (Date.now() - this.lastClaim < this.opts.claimIdleMs) return;
     this.lastClaim = Date.now();
-    for (const p of this.keys.allPartitions()) {
-      const stream = this.keys.events(p);
+    for (const { key: stream, partition: p } of this.streams()) {
       const reply = (await this.redis.call(
         'XAUTOCLAIM',
         stream,

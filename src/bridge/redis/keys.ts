@@ -44,6 +44,10 @@ export class Keys {
   catalogChannel(): string {
     return `${this.prefix}catalog-changed`;
   }
+  /** Outbox of catalog changes that need work per user (written in the same script as the change). */
+  catalogOutbox(): string {
+    return `${this.prefix}{catalog}:outbox`;
+  }
 
   // Per user (all in the user's partition slot)
   user(userId: string): string {

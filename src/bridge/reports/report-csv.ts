@@ -1,7 +1,8 @@
 /**
  * The time-in-status report as CSV (RFC 4180): a header row, then one row per user and status, CRLF line ends,
  * fields quoted when they hold a comma, a quote or a line break. User totals repeat on each of the user's rows so
- * every row stands alone in a spreadsheet filter; a user with no status time in the window has no row.
+ * every row stands alone in a spreadsheet filter (the user's overage totals are `userOverage*`, beside the status
+ * row's own); a user with no status time in the window has no row.
  */
 import type { TimeInStatusReport } from './time-in-status-report.js';
 
@@ -13,8 +14,16 @@ const HEADER = [
   'seconds',
   'entries',
   'overageSeconds',
+  'overageCount',
   'loggedInSeconds',
+  'handleSeconds',
+  'availableSeconds',
+  'availableIdleSeconds',
+  'breakSeconds',
   'occupancy',
+  'utilization',
+  'userOverageCount',
+  'userOverageSeconds',
 ];
 
 export function csvField(value: string | number | null): string {
@@ -32,8 +41,16 @@ export function reportCsv(report: TimeInStatusReport): string {
       s.seconds,
       s.entries,
       s.overageSeconds,
+      s.overageCount,
       user.loggedInSeconds,
+      user.handleSeconds,
+      user.availableSeconds,
+      user.availableIdleSeconds,
+      user.breakSeconds,
       user.occupancy,
+      user.utilization,
+      user.overageCount,
+      user.overageSeconds,
     ]),
   );
   return [HEADER, ...rows].map((fields) => fields.map(csvField).join(',') + '\r\n').join('');

@@ -7,7 +7,7 @@ import { openSpan, type Catalog, type UserState } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import { ApiError } from '../errors.js';
 import type { UserStore } from '../users/user-store.js';
-import { timeInStatus, type UserHistory, type UserTimeInStatus } from './time-in-status.js';
+import { timeInStatus, traitsOf, type UserHistory, type UserTimeInStatus } from './time-in-status.js';
 
 export interface TimeInStatusReport {
   from: string;
@@ -41,9 +41,9 @@ export class TimeInStatusReports {
     const now = this.clock();
     const window = { start: Date.parse(request.from), end: Date.parse(request.to) };
     const catalog = await this.catalog.get();
-    const names = new Map([...catalog.values()].map((t) => [t.id, t.name]));
+    const traits = traitsOf(catalog.values());
     const report = async (state: UserState) =>
-      timeInStatus(await this.history(state, catalog, now), window, now.getTime(), names);
+      timeInStatus(await this.history(state, catalog, now), window, now.getTime(), traits);
     const states = request.userId ? [await this.requireUser(request.userId)] : null;
     const users = states ? await Promise.all(states.map(report)) : await this.everyUser(report);
     return {
@@ -83,9 +83,21 @@ export class TimeInStatusReports {
       displayName: state.directory.displayName,
       spans: [openSpan(state, catalog, now.toISOString()), ...stored],
       activities: [
-        ...ended.map((a) => ({ from: a.from, to: a.to })),
-        ...state.activities.map((a) => ({ from: a.since, to: null })),
+        ...ended.map((a) => ({
+          from: a.from,
+          to: a.to,
+          kind: a.kind,
+          ...(a.cause ? { cause: a.cause } : {}),
+        })),
+        ...state.activities.map((a) => ({ from: a.since, to: null, kind: a.kind })),
+        // A wrap-up still running counts up to now (its `until` when that is already past).
+        ...(state.wrapUp ? [runningWrapUp(state.wrapUp, now)] : []),
       ],
     };
   }
+}
+
+function runningWrapUp(wrapUp: NonNullable<UserState['wrapUp']>, now: Date) {
+  const until = Date.parse(wrapUp.until);
+  return { from: wrapUp.since, to: until < now.getTime() ? wrapUp.until : null, kind: 'wrap-up' };
 }

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
-import type { Command } from '../../status/index.js';
+import { pbxActor, type Command } from '../../status/index.js';
 import { ApiError } from '../errors.js';
 import type { Fence } from '../ha/lease.js';
 import { isRedisUnavailable } from '../redis/unavailable.js';
@@ -147,7 +147,7 @@ export class PbxInbound {
     if (!userId) return;
     const record = await this.deps.records.get(userId);
     if (isEcho(presence, record?.pushed ?? null, this.adapter.kind)) return;
-    await this.execute(userId, { type: 'selectStatus', statusId, actor: 'pbx' });
+    await this.execute(userId, { type: 'selectStatus', statusId });
   }
 
   /** Domain refusals (limit reached, unknown type) are logged, not retried: the PBX cannot be told "no". */
@@ -156,7 +156,8 @@ export class PbxInbound {
     const fence = this.deps.fence();
     if (!fence) return; // not (or no longer) the holder: the new holder's snapshot covers this
     try {
-      await this.deps.users.execute(userId, command, { fence });
+      // Everything from here is the phone system's doing (spans and events say so).
+      await this.deps.users.execute(userId, { ...command, actor: pbxActor(this.source) }, { fence });
     } catch (err) {
       if (err instanceof FencedError) {
         this.stopped = true;

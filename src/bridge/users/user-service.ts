@@ -125,14 +125,31 @@ export class UserService {
     throw new ApiError('USER_NOT_FOUND', `no user "${userId}"`, { id: userId });
   }
 
+  private warnStale(event: DomainEvent): void {
+    this.log.warn(staleFields(event), 'stale activity ended: open longer than status.maxActivityHours');
+  }
+
   private record(events: DomainEvent[]): void {
     for (const event of events) {
+      if (event.type === 'user.activity.ended' && event.data.cause === 'stale') this.warnStale(event);
       if (event.type !== 'user.status.changed') continue;
       const cause = String(event.data.cause ?? 'user');
       this.metrics.statusChanges.inc({ cause });
       if (cause === 'deferred') this.metrics.deferredApplied.inc();
     }
   }
+}
+
+/** An activity open past status.maxActivityHours: its end was most likely lost (PBX event, integration). */
+function staleFields(event: DomainEvent) {
+  const activity = event.data.activity as { id: string; kind: string; source: string; since: string };
+  return {
+    userId: event.userId,
+    activityId: activity.id,
+    kind: activity.kind,
+    source: activity.source,
+    since: activity.since,
+  };
 }
 
 function checkExpectedVersion(state: UserState, expected: number | undefined): void {

@@ -3,7 +3,7 @@
  * guarded Lua script), delete, listing and status-type usage. It holds no rules; UserService decides.
  */
 import type { Redis } from 'ioredis';
-import type { HistorySpan, UserState } from '../../status/index.js';
+import { upgradeState, type Actor, type HistorySpan, type UserState } from '../../status/index.js';
 import type { Fence } from '../ha/lease.js';
 import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
@@ -18,6 +18,8 @@ export interface StoreLimits {
 export interface OutboxEntry {
   type: string;
   at: string;
+  /** Who caused it (domain events); stored in the entry's data beside `at`. */
+  actor?: Actor;
   data: Record<string, unknown>;
 }
 
@@ -36,7 +38,7 @@ export class UserStore {
 
   async load(userId: string): Promise<UserState | null> {
     const json = await this.redis.hget(this.keys.user(userId), 'state');
-    return json ? (JSON.parse(json) as UserState) : null;
+    return json ? upgradeState(JSON.parse(json) as UserState) : null;
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -49,7 +51,7 @@ export class UserStore {
     );
     return results.map(([err, json]) => {
       if (err) throw err;
-      return typeof json === 'string' ? (JSON.parse(json) as UserState) : null;
+      return typeof json === 'string' ? upgradeState(JSON.parse(json) as UserState) : null;
     });
   }
 
@@ -65,7 +67,7 @@ export class UserStore {
     const spans = events.flatMap((e) =>
       e.type === 'user.status.changed' ? [e.data.span as HistorySpan] : [],
     );
-    const activities = events.flatMap((e) => (e.type === 'user.activity.ended' ? [activityRecord(e)] : []));
+    const activities = events.flatMap(activityRecords);
     const statusMoved = previous.version === 0 || previous.status.id !== next.status.id;
     const oldUp = previous.version === 0 ? null : (previous.upcoming?.id ?? null);
     const newUp = next.upcoming?.id ?? null;
@@ -99,7 +101,10 @@ export class UserStore {
       ...spans.map((s) => JSON.stringify(s)),
       activities.length,
       ...activities.map((a) => JSON.stringify(a)),
-      ...events.flatMap((e) => [e.type, JSON.stringify({ at: e.at, ...e.data })]),
+      ...events.flatMap((e) => [
+        e.type,
+        JSON.stringify({ at: e.at, ...(e.actor ? { actor: e.actor } : {}), ...e.data }),
+      ]),
     ];
     const result = await runScript(this.redis, 'commitUser', keys, args);
     if (result === -1) return { ok: false, reason: 'version-changed' };
@@ -161,6 +166,11 @@ export class UserStore {
     return { ids: sorted.slice(0, limit), more: sorted.length > limit };
   }
 
+  /** Every user whose current status is `statusId`, across partitions. */
+  async usersInStatus(statusId: string): Promise<string[]> {
+    return this.idsInStatus(statusId, undefined);
+  }
+
   async countByStatus(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const p of this.keys.allPartitions()) {
@@ -212,17 +222,31 @@ export class UserStore {
   }
 }
 
-/** An ended activity as kept in the activity log: what occupancy reports need. */
+/**
+ * An ended activity or wrap-up as kept in the activity log: what handle-time reports need. `kind` is the
+ * activity's kind or "wrap-up"; `cause` "stale" marks an activity ended because it was open too long.
+ */
 export interface ActivityRecord {
   id: string;
   kind: string;
   from: string;
   to: string;
+  cause?: 'stale';
+  /** Who ended it. */
+  actor?: Actor;
 }
 
-function activityRecord(entry: OutboxEntry): ActivityRecord {
+function activityRecords(entry: OutboxEntry): ActivityRecord[] {
+  if (entry.type === 'user.wrap-up.ended') {
+    const { activityId, from, to } = entry.data as { activityId: string; from: string; to: string };
+    return [{ id: activityId, kind: 'wrap-up', from, to }];
+  }
+  if (entry.type !== 'user.activity.ended') return [];
   const activity = entry.data.activity as { id: string; kind: string; since: string };
-  return { id: activity.id, kind: activity.kind, from: activity.since, to: entry.at };
+  const record: ActivityRecord = { id: activity.id, kind: activity.kind, from: activity.since, to: entry.at };
+  if (entry.data.cause === 'stale') record.cause = 'stale';
+  if (entry.actor) record.actor = entry.actor;
+  return [record];
 }
 
 /** Byte order, the same order ZRANGEBYLEX uses, so cursors agree with the index. */

@@ -19,10 +19,23 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
   return {
     id: state.id,
     displayName: directory.displayName,
-    status: { ...typeRef(catalog, state.status.id), since: state.status.since, cause: state.status.cause },
+    status: {
+      ...typeRef(catalog, state.status.id),
+      since: state.status.since,
+      cause: state.status.cause,
+      actor: state.status.actor,
+      requestedBy: state.status.requestedBy,
+      reason: state.status.reason,
+    },
     upcoming: state.upcoming
-      ? { ...typeRef(catalog, state.upcoming.id), selectedAt: state.upcoming.selectedAt }
+      ? {
+          ...typeRef(catalog, state.upcoming.id),
+          selectedAt: state.upcoming.selectedAt,
+          actor: state.upcoming.actor,
+        }
       : null,
+    lastUpcoming: state.lastUpcoming,
+    pendingOffline: state.pendingOffline,
     activities: state.activities,
     wrapUp: state.wrapUp,
     shift: state.shift,

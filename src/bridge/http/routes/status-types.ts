@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StatusTypeStore } from '../../catalog/status-type-store.js';
+import { fieldsNaming, type StatusReference } from '../../config/status-references.js';
 import { ApiError } from '../../errors.js';
 import { ADMIN_ONLY, ANY_ROLE, authorize } from '../auth.js';
 import { errorResponses } from '../schemas/common.js';
@@ -17,6 +18,8 @@ export interface StatusTypeRoutesDeps {
   statusTypes: StatusTypeStore;
   /** Users in the type or with it upcoming. */
   statusTypeUsage: (id: string) => Promise<number>;
+  /** Status types the configuration names: those cannot be deleted. */
+  configReferences?: readonly StatusReference[];
 }
 
 const tags = ['status types'];
@@ -127,7 +130,9 @@ export const statusTypeRoutes =
       },
       async (request, reply) => {
         authorize(request, ADMIN_ONLY);
-        await deps.statusTypes.delete(request.params.id, deps.statusTypeUsage);
+        await deps.statusTypes.delete(request.params.id, deps.statusTypeUsage, (id) =>
+          fieldsNaming(deps.configReferences ?? [], id),
+        );
         return reply.code(204).send(null);
       },
     );

@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { openSpan, type Actor, type Command, type UserState } from '../../../status/index.js';
+import { canForce, openSpan, type Actor, type Command, type UserState } from '../../../status/index.js';
 import type { CatalogCache } from '../../catalog/catalog-cache.js';
 import type { SyncRecord } from '../../users/user-view.js';
 import { userView } from '../../users/user-view.js';
@@ -17,6 +17,7 @@ import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/
 import {
   beginActivityBody,
   directoryBody,
+  endShiftQuery,
   historyPage,
   historyQuery,
   listUsersQuery,
@@ -48,15 +49,22 @@ const READERS: AccessRule = { roles: ['admin', 'supervisor'], agentSelf: true };
 const CHANGERS: AccessRule = { roles: ['admin', 'supervisor', 'integration'], agentSelf: true };
 const DIRECTORY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
 const ACTIVITY_WRITERS: AccessRule = { roles: ['admin', 'integration'] };
+/** Ending any activity of any user is also a supervisor's (e.g. a call the PBX never reported as ended). */
+const ACTIVITY_ENDERS: AccessRule = { roles: ['admin', 'supervisor', 'integration'] };
 const HEARTBEAT_SENDERS: AccessRule = { roles: ['admin', 'integration'], agentSelf: true };
 const LISTERS: AccessRule = { roles: ['admin', 'supervisor'] };
 const ADMINS: AccessRule = { roles: ['admin'] };
 
-/** Who the change is attributed to: an agent acts for themselves, others act as supervisors. */
+/** Who the change is attributed to: the key's role and name, recorded on spans and events. */
 function actorOf(principal: Principal): Actor {
-  if (principal.role === 'agent') return 'user';
-  if (principal.role === 'integration') return 'integration';
-  return 'supervisor';
+  return { role: principal.role, name: principal.name };
+}
+
+/** `force` (and its `reason`) is for supervisors and admins only (API.md): anyone else gets 403. */
+function checkForce(actor: Actor, force: boolean | undefined): void {
+  if (force && !canForce(actor)) {
+    throw new ApiError('FORBIDDEN', `the "${actor.role}" key "${actor.name}" may not force changes`);
+  }
 }
 
 export const userRoutes =
@@ -224,6 +232,7 @@ export const userRoutes =
       access: AccessRule;
       body?: z.ZodType;
       params?: z.ZodObject;
+      querystring?: z.ZodType;
       toCommand: (request: FastifyRequest, actor: Actor) => Command;
       answer: (
         reply: FastifyReply,
@@ -240,14 +249,25 @@ export const userRoutes =
       {
         method: 'PUT',
         url: '/users/:id/status',
-        summary: 'Select a status: 200 applied now, 202 deferred (upcoming)',
+        summary:
+          'Select a status: 200 applied now, 202 deferred (upcoming); force (supervisor, admin): applied now, past the limit',
         access: CHANGERS,
         body: selectStatusBody,
-        toCommand: (r, actor) => ({
-          type: 'selectStatus',
-          statusId: (r.body as { statusId: string }).statusId,
-          actor,
-        }),
+        toCommand: (r, actor) => {
+          const { statusId, force, reason } = r.body as {
+            statusId: string;
+            force?: boolean;
+            reason?: string;
+          };
+          checkForce(actor, force);
+          return {
+            type: 'selectStatus',
+            statusId,
+            actor,
+            ...(force ? { force } : {}),
+            ...(reason !== undefined ? { reason } : {}),
+          };
+        },
         answer: async (reply, state, _changed, r) => {
           const applied = state.upcoming?.id !== (r.body as { statusId: string }).statusId;
           return reply.code(applied ? 200 : 202).send({ applied, user: await view(state) });
@@ -256,7 +276,7 @@ export const userRoutes =
       {
         method: 'DELETE',
         url: '/users/:id/status/upcoming',
-        summary: 'Cancel the upcoming status',
+        summary: 'Cancel the upcoming status (and an Offline pending for a lost connection)',
         access: CHANGERS,
         toCommand: (_r, actor) => ({ type: 'cancelUpcoming', actor }),
         answer: userAnswer,
@@ -277,9 +297,19 @@ export const userRoutes =
       {
         method: 'DELETE',
         url: '/users/:id/shift',
-        summary: 'End the shift (status becomes Offline)',
+        summary: 'End the shift (status becomes Offline); ?force=true: from any status, even while engaged',
         access: CHANGERS,
-        toCommand: (_r, actor) => ({ type: 'endShift', actor }),
+        querystring: endShiftQuery,
+        toCommand: (r, actor) => {
+          const { force, reason } = r.query as { force?: boolean; reason?: string };
+          checkForce(actor, force);
+          return {
+            type: 'endShift',
+            actor,
+            ...(force ? { force } : {}),
+            ...(reason !== undefined ? { reason } : {}),
+          };
+        },
         answer: userAnswer,
       },
       {
@@ -287,7 +317,7 @@ export const userRoutes =
         url: '/users/:id/wrap-up',
         summary: 'End wrap-up (after-call work) early',
         access: CHANGERS,
-        toCommand: () => ({ type: 'endWrapUp' }),
+        toCommand: (_r, actor) => ({ type: 'endWrapUp', actor }),
         answer: userAnswer,
       },
       {
@@ -296,11 +326,12 @@ export const userRoutes =
         summary: 'Begin a system activity (idempotent on id)',
         access: ACTIVITY_WRITERS,
         body: beginActivityBody,
-        toCommand: (r) => {
+        toCommand: (r, actor) => {
           const b = r.body as { id: string; kind: 'call' | 'task' | 'chat' | 'interaction' };
           return {
             type: 'beginActivity',
             activity: { id: b.id, kind: b.kind, source: `api:${r.principal?.name ?? 'unknown'}` },
+            actor,
           };
         },
         answer: async (reply, state, changed) =>
@@ -309,12 +340,13 @@ export const userRoutes =
       {
         method: 'DELETE',
         url: '/users/:id/activities/:activityId',
-        summary: 'End a system activity (idempotent)',
-        access: ACTIVITY_WRITERS,
+        summary: 'End an activity (idempotent); supervisors may end any, recorded with who did it',
+        access: ACTIVITY_ENDERS,
         params: z.object({ id: userId, activityId: z.string().min(1).max(128) }),
-        toCommand: (r) => ({
+        toCommand: (r, actor) => ({
           type: 'endActivity',
           activityId: (r.params as { activityId: string }).activityId,
+          actor,
         }),
         answer: userAnswer,
       },
@@ -323,7 +355,7 @@ export const userRoutes =
         url: '/users/:id/heartbeat',
         summary: "The user's client is connected",
         access: HEARTBEAT_SENDERS,
-        toCommand: () => ({ type: 'heartbeat' }),
+        toCommand: (_r, actor) => ({ type: 'heartbeat', actor }),
         answer: async (reply) => reply.code(204).send(null),
       },
     ];
@@ -347,6 +379,7 @@ export const userRoutes =
           params: route.params ?? idParams,
           headers: ifMatchHeader,
           ...(route.body ? { body: route.body } : {}),
+          ...(route.querystring ? { querystring: route.querystring } : {}),
           response: { ...responses, ...errorResponses(404, 409) },
         },
         handler: async (request, reply) => {

@@ -32,8 +32,11 @@ export const eventStreamBody = z
   .describe(
     [
       'text/event-stream. Each event: `id:` a resumable cursor, `event:` the type, `data:` JSON',
-      '`{type, userId, at, ...}` (userId null for events not about a user). Types: user.status.changed,',
-      'user.upcoming.changed, user.activity.started, user.activity.ended, user.overage.started,',
+      '`{type, userId, at, actor, ...}` (userId null for events not about a user; actor {role, name}: who caused it,',
+      'role system for timers and the PBX). Types: user.status.changed (with cause, span, and requestedBy for a',
+      'deferred application, reason for a forced one), user.upcoming.changed (also pendingOffline),',
+      'user.activity.started, user.activity.ended (cause stale when it was open too long), user.overage.started,',
+      'user.overage.ended (an edited allowance cleared it),',
       'user.connection.changed, user.shift.started, user.shift.ended, status-type.changed, pbx.sync.failed,',
       'pbx.connection.changed. `event: resync-required` (no id; data {type, reason: cursor-expired|cursor-invalid})',
       'means events may have been missed (the cursor is older than the retained window, or unreadable):',

@@ -29,7 +29,10 @@ const statusTotals = z.object({
   seconds: z.number().describe('time in the status inside the window'),
   entries: z.number().int().describe('stays in the status that started inside the window'),
   overageSeconds: z.number().describe('time over the allowed minutes inside the window'),
+  overageCount: z.number().int().describe('stays with time over the allowed minutes inside the window'),
 });
+
+const share = (text: string) => z.number().nullable().describe(`${text} (0..1); null when the divisor is 0`);
 
 export const timeInStatusReport = z
   .object({
@@ -40,13 +43,27 @@ export const timeInStatusReport = z
       z.object({
         userId: z.string(),
         displayName: z.string(),
-        loggedInSeconds: z.number().describe('time in statuses other than Offline'),
-        occupancy: z
+        loggedInSeconds: z.number().describe('logged-in time: time in statuses other than Offline'),
+        handleSeconds: z
           .number()
-          .nullable()
-          .describe('time in activities while logged in / logged-in time (0..1); null when never logged in'),
+          .describe(
+            'handle time: answered activity time (calls, tasks, chats, interactions; not ringing, not activities ended as stale) plus wrap-up, while logged in; overlaps count once',
+          ),
+        availableSeconds: z
+          .number()
+          .describe('available time: time in statuses that take queue calls (callHandling.queueLogin)'),
+        availableIdleSeconds: z.number().describe('available time not in handle time'),
+        breakSeconds: z
+          .number()
+          .describe('break time: logged-in time in status types that are not productive'),
+        occupancy: share('occupancy = handle time ÷ (handle time + available idle time)'),
+        utilization: share('utilization = handle time ÷ logged-in time'),
+        overageCount: z.number().int().describe('stays over their allowed minutes, all statuses'),
+        overageSeconds: z.number().describe('time over the allowed minutes, all statuses'),
         statuses: z.array(statusTotals),
       }),
     ),
   })
-  .describe('TimeInStatusReport (format=csv: one row per user and status, same fields)');
+  .describe(
+    'TimeInStatusReport (format=csv: one row per user and status, the user totals repeated on each row; the user overage totals are userOverageCount and userOverageSeconds)',
+  );

@@ -40,6 +40,10 @@ const presenceMessage = z
   .max(80)
   .regex(/^[^\r\n,]*$/, 'no line breaks or commas');
 
+const PRODUCTIVE =
+  'time in it is work; reports count time in types that are not as break (non-productive) time';
+const productive = z.boolean();
+
 const callHandling = z
   .object({ ringMyMobile: z.boolean(), queueLogin: z.boolean(), externalCalls: z.boolean() })
   .strict();
@@ -77,6 +81,7 @@ export const createStatusTypeBody = z
     pbxPresence: pbxPresence
       .optional()
       .describe('how the status shows on each platform; derived from callHandling when absent'),
+    productive: productive.optional().describe(`${PRODUCTIVE}; default: true when it takes queue calls`),
     ...readOnly,
   })
   .strict();
@@ -98,6 +103,7 @@ export const patchStatusTypeBody = z
       })
       .strict()
       .optional(),
+    productive: productive.optional(),
     ...readOnly,
   })
   .strict();
@@ -114,6 +120,7 @@ export const statusTypeBody = z
     allowedMinutes: z.number().nullable(),
     callHandling,
     pbxPresence,
+    productive: productive.describe(PRODUCTIVE),
     version: z.number(),
     createdAt: isoTime,
     updatedAt: isoTime,

@@ -37,14 +37,54 @@ const activity = z.object({
   since: isoTime,
 });
 
+const CAUSES =
+  'user, deferred, connection-lost, shift-start, shift-end, shift-auto-end, pbx, supervisor (activities: stale)';
+const cause = z.string().describe(`why: ${CAUSES}`);
+
+export const actorBody = z
+  .object({
+    role: z.enum(['admin', 'supervisor', 'agent', 'integration', 'system']),
+    name: z
+      .string()
+      .describe('the API key\'s name; for system: which part, e.g. "freepbx:main", "timer:shift"'),
+  })
+  .describe('Actor: who caused it');
+
+const requestedBy = z
+  .object({ actor: actorBody, cause, at: isoTime })
+  .nullable()
+  .describe('for a deferred application: who had selected the status, why and when; else null');
+const reason = z.string().nullable().describe("a supervisor's reason given with a forced change; else null");
+
+export const lastUpcomingBody = z
+  .object({
+    id: z.string(),
+    outcome: z.enum(['applied', 'cancelled', 'dropped']),
+    reason: z
+      .string()
+      .describe(
+        'APPLIED, CANCELLED, SUPERSEDED (another status or the shift end came first), CONNECTION_LOST, or the code that refused it when its turn came (STATUS_LIMIT_REACHED, STATUS_TYPE_NOT_FOUND, NO_SHIFT): dropped',
+      ),
+    at: isoTime,
+  })
+  .nullable()
+  .describe('what became of the last upcoming status; null when there was none');
+
 export const userStateBody = z
   .object({
     id: z.string(),
     displayName: z.string(),
-    status: z.object({ ...typeRef, since: isoTime, cause: z.string() }),
-    upcoming: z.object({ ...typeRef, selectedAt: isoTime }).nullable(),
+    status: z.object({ ...typeRef, since: isoTime, cause, actor: actorBody, requestedBy, reason }),
+    upcoming: z.object({ ...typeRef, selectedAt: isoTime, actor: actorBody }).nullable(),
+    lastUpcoming: lastUpcomingBody,
+    pendingOffline: z
+      .object({ since: isoTime })
+      .nullable()
+      .describe(
+        'the connection was lost while engaged: Offline is applied when the work ends unless it comes back first (the upcoming status is kept beside it); cancel with DELETE .../status/upcoming',
+      ),
     activities: z.array(activity),
-    wrapUp: z.object({ activityId: z.string(), until: isoTime }).nullable(),
+    wrapUp: z.object({ activityId: z.string(), since: isoTime, until: isoTime }).nullable(),
     shift: z
       .object({ id: z.string(), startedAt: isoTime, usage: z.record(z.string(), z.number()) })
       .nullable(),
@@ -77,7 +117,37 @@ export const listUsersQuery = z
   })
   .strict();
 
-export const selectStatusBody = z.object({ statusId: statusTypeId }).strict();
+export const selectStatusBody = z
+  .object({
+    statusId: statusTypeId,
+    force: z
+      .boolean()
+      .optional()
+      .describe(
+        'supervisor, admin (others 403): applied now even while engaged and past the per-shift limit',
+      ),
+    reason: z.string().trim().min(1).max(200).optional().describe('recorded with a forced change'),
+  })
+  .strict()
+  .refine((b) => b.reason === undefined || b.force === true, {
+    message: 'only together with force: true',
+    path: ['reason'],
+  });
+
+export const endShiftQuery = z
+  .object({
+    force: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('supervisor, admin (others 403): end the shift from any status, even while engaged'),
+    reason: z.string().trim().min(1).max(200).optional().describe('recorded with a forced end'),
+  })
+  .strict()
+  .refine((q) => q.reason === undefined || q.force === true, {
+    message: 'only together with force=true',
+    path: ['reason'],
+  });
 export const statusChangeResult = z.object({ applied: z.boolean(), user: userStateBody });
 export const userResult = z.object({ user: userStateBody });
 /** The body is optional: "start my shift" with the configured default status is a POST without a body. */
@@ -99,8 +169,13 @@ export const historySpanBody = z.object({
   from: isoTime,
   to: isoTime.nullable(),
   seconds: z.number(),
-  overageSeconds: z.number(),
-  cause: z.string(),
+  overageSeconds: z
+    .number()
+    .describe("time past the type's allowed minutes, computed from the times when the span closes"),
+  cause,
+  actor: actorBody.describe('who entered the status'),
+  requestedBy,
+  reason,
 });
 export const historyQuery = z
   .object({
