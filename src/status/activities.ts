@@ -45,11 +45,17 @@ export function endActivity(d: Draft, { activityId }: EndActivity): Step {
   return CHANGED;
 }
 
-/** Timer: stale when the activity ended meanwhile (or is a later one with the same id). */
-export function activityStale(d: Draft, { activityId, since }: ActivityStale): Step {
+/**
+ * Timer: stale when the activity ended meanwhile (or is a later one with the same id). Fired early (another
+ * daemon's clock is ahead, or the maximum was raised): set again for when the activity is due.
+ */
+export function activityStale(d: Draft, command: ActivityStale): Step {
+  const { activityId, since } = command;
   const activity = d.state.activities.find((a) => a.id === activityId && a.since === since);
-  if (!activity || !isStale(activity, d)) return NOOP;
-  closeActivity(d, activity, 'stale');
+  const maxHours = d.ctx.config.maxActivityHours ?? null;
+  if (!activity || maxHours === null) return NOOP;
+  if (isStale(activity, d)) closeActivity(d, activity, 'stale');
+  else schedule(d, 'stale', addSeconds(since, maxHours * 3600), command);
   return CHANGED;
 }
 

@@ -20,10 +20,15 @@ import { isAfter } from './time.js';
 type OverageDue = Extract<Command, { type: 'overageDue' }>;
 type ReplanOverage = Extract<Command, { type: 'replanOverage' }>;
 
+/** Fired before the allowance ran out (another daemon's clock is ahead): set again rather than lost. */
 export function overageDue(d: Draft, { statusId, since }: OverageDue): Step {
   const { status, overage } = d.state;
   if (status.id !== statusId || status.since !== since || overage) return NOOP;
-  return startIfOver(d) ? CHANGED : NOOP;
+  if (startIfOver(d)) return CHANGED;
+  const start = overageStart(d.state, d.ctx.catalog);
+  if (start === null || !d.ctx.catalog.has(statusId)) return NOOP;
+  scheduleOverage(d, statusId, since);
+  return CHANGED;
 }
 
 export function replanOverage(d: Draft, { statusId }: ReplanOverage): Step {

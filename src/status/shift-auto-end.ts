@@ -15,7 +15,7 @@
 import { applyStatus } from './apply-status.js';
 import type { DecideContext } from './context.js';
 import { nextDayBoundary } from './day-boundary.js';
-import { CHANGED, NOOP, emit, update, type Draft, type Step } from './draft.js';
+import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { isEngaged } from './engagement.js';
 import type { Command, UserState } from './model.js';
 import { OFFLINE } from './status-type.js';
@@ -81,10 +81,21 @@ export function autoEndDue(state: UserState, ctx: DecideContext): AutoEndTrigger
   return due?.trigger ?? null;
 }
 
-/** Timer: stale for another shift; while engaged the end of the work asks again. */
+/**
+ * Timer: stale for another shift; while engaged the end of the work asks again. A timer that fires before its
+ * moment (another daemon's clock is ahead) sets itself again rather than being lost.
+ */
 export function shiftAutoEnd(d: Draft, { shiftId }: ShiftAutoEnd): Step {
-  if (d.state.shift?.id !== shiftId) return NOOP;
-  return settleShiftAutoEnd(d) ? CHANGED : NOOP;
+  const { shift } = d.state;
+  if (shift?.id !== shiftId) return NOOP;
+  if (settleShiftAutoEnd(d)) return CHANGED;
+  if (isEngaged(d.state, d.ctx.now)) return NOOP;
+  const fixed = fixedShiftEnd(shift, d.ctx);
+  const offline = offlineShiftEnd(d.state, d.ctx);
+  const next = earliest([fixed, offline ? { at: offline, trigger: 'offline' as const } : null]);
+  if (!next) return NOOP;
+  schedule(d, next.trigger === 'offline' ? 'offline' : 'shift', next.at, { type: 'shiftAutoEnd', shiftId });
+  return CHANGED;
 }
 
 /** Ends the shift if it is due and the user is not engaged. Returns whether it did. */

@@ -39,8 +39,10 @@ describe('replanOverage (an admin edited allowedMinutes)', () => {
         command: { type: 'overageDue', statusId: 'on-break', since: at(0) },
       },
     ]);
-    // The old timer (15 min) is then early and does nothing; the new one starts the overage.
-    expectNoop(onBreak(), cmd.overageDue('on-break', at(0)), 900, { catalog: allowing(30) });
+    // The old timer (15 min) is then early and starts nothing; the new one starts the overage.
+    expect(
+      run(onBreak(), cmd.overageDue('on-break', at(0)), 900, { catalog: allowing(30) }).next.overage,
+    ).toBeNull();
     expect(
       run(onBreak(), cmd.overageDue('on-break', at(0)), 1800, { catalog: allowing(30) }).next.overage,
     ).toEqual({

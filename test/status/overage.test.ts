@@ -53,9 +53,12 @@ describe('overageDue (timer)', () => {
     });
   });
 
-  it('is a no-op when the allowance was raised past now', () => {
+  it('sets itself again, without an overage, when fired before the allowance ran out (raised, or early)', () => {
     const catalog = catalogOf(statusType('on-break', { allowedMinutes: 20 }));
-    expectNoop(onBreak(), due, 900, { catalog });
+    const { next, events, timers } = run(onBreak(), due, 900, { catalog });
+    expect(next.overage).toBeNull();
+    expect(events).toEqual([]);
+    expect(timers).toEqual([{ key: `overage:${USER}`, dueAt: at(1200), command: due }]);
   });
 
   it('dates the overage from when the allowance ran out, not from a late timer', () => {

@@ -66,7 +66,13 @@ describe('offline for endAfterOfflineMinutes', () => {
   it('is a no-op when fired early, after the user came back, or for another shift', () => {
     const state = wentOffline();
     const shiftId = state.shift!.id;
-    expectNoop(state, cmd.shiftAutoEnd(shiftId), 2 * HOUR - 1, offline60);
+    // Early (another daemon's clock is ahead): nothing ends, the timer is set again for its moment.
+    const early = run(state, cmd.shiftAutoEnd(shiftId), 2 * HOUR - 1, offline60);
+    expect(early.next.shift).not.toBeNull();
+    expect(early.events).toEqual([]);
+    expect(early.timers).toEqual([
+      { key: `offline:${USER}`, dueAt: at(2 * HOUR), command: cmd.shiftAutoEnd(shiftId) },
+    ]);
     const back = after([[cmd.select('active'), HOUR + 600]], offline60, state);
     expectNoop(back, cmd.shiftAutoEnd(shiftId), 2 * HOUR, offline60);
     expectNoop(state, cmd.shiftAutoEnd('u-1001@someday'), 2 * HOUR - 1, offline60);

@@ -39,8 +39,10 @@ describe('stale activities', () => {
     expectNoop(next, cmd.begin('c1'), 11 + 12 * HOUR, env);
   });
 
-  it('is a no-op when fired early, after the activity ended, or for a later one with the same id', () => {
-    expectNoop(onCall(), cmd.stale('c1', at(10)), 12 * HOUR, env);
+  it('is a no-op after the activity ended or for a later one with the same id; early, it is set again', () => {
+    const early = run(onCall(), cmd.stale('c1', at(10)), 12 * HOUR, env);
+    expect(early.next.activities).toHaveLength(1);
+    expect(early.timers.map((t) => t.dueAt)).toEqual([at(10 + 12 * HOUR)]); // set again for its moment
     const ended = after(
       [
         [cmd.end('c1'), 100],
