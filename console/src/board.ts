@@ -5,9 +5,11 @@
  * after a drop the stream resumes from its last id, or the board reloads when it cannot.
  *
  * The API has no event for a PBX sync that completes, so tiles whose sync is pending are polled until it is not.
+ * Each tile also carries the supervisor's controls (force a status, end the shift), each confirmed once more.
  */
 import type { Api } from './api.js';
 import { h, replace, statusChip, swatch } from './components/dom.js';
+import { SupervisorControls } from './components/supervisor-controls.js';
 import { elapsed, formatClock } from './components/elapsed-time.js';
 import { followLive } from './live.js';
 import type { ScreenContext } from './main.js';
@@ -36,6 +38,9 @@ type Filter = { kind: 'all' } | { kind: 'status'; id: string } | { kind: 'attent
 interface Entry {
   user: UserState;
   tile: HTMLElement;
+  /** The part of the tile redrawn on every change; the controls beside it stay. */
+  body: HTMLElement;
+  controls: SupervisorControls;
 }
 
 /** Overage, lost connection and failed PBX sync are what a supervisor must notice. */
@@ -90,6 +95,7 @@ export class BoardScreen extends HTMLElement {
 
   private async loadTypes(): Promise<void> {
     this.types = await this.api.get<StatusType[]>('/v1/status-types');
+    for (const { user, controls } of this.entries.values()) controls.update(user, this.types);
     this.renderCounts();
   }
 
@@ -138,8 +144,13 @@ export class BoardScreen extends HTMLElement {
     const entry = this.entries.get(user.id);
     if (entry && user.version < entry.user.version) return;
     const tile = entry?.tile ?? h('article', { class: 'tile', role: 'listitem', 'data-user': user.id });
-    this.entries.set(user.id, { user, tile });
-    renderTile(tile, user);
+    const body = entry?.body ?? h('div', { class: 'tile-body' });
+    const controls =
+      entry?.controls ?? new SupervisorControls(this.api, user, this.types, (u) => this.put(u));
+    if (!entry) tile.append(body, controls.element);
+    this.entries.set(user.id, { user, tile, body, controls });
+    renderTile(tile, body, user);
+    controls.update(user, this.types);
     if (!entry) this.insertSorted(tile, user);
     if (!batch) this.afterChange();
   }
@@ -236,7 +247,7 @@ function filterKey(filter: Filter): string {
   return filter.kind === 'status' ? `status-${filter.id}` : filter.kind;
 }
 
-function renderTile(tile: HTMLElement, user: UserState): void {
+function renderTile(tile: HTMLElement, body: HTMLElement, user: UserState): void {
   const { status, upcoming, overage, connection, pbx } = user;
   tile.style.setProperty('--status-color', status.color);
   tile.classList.toggle('over', overage !== null);
@@ -244,7 +255,7 @@ function renderTile(tile: HTMLElement, user: UserState): void {
   tile.dataset.status = status.id;
   tile.setAttribute('aria-label', `${user.displayName}: ${status.name}`);
   replace(
-    tile,
+    body,
     h(
       'div',
       { class: 'tile-head' },

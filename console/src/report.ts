@@ -29,6 +29,10 @@ export function dayWindow(day: string): { from: string; to: string } {
   return { from: new Date(y, m - 1, d).toISOString(), to: new Date(y, m - 1, d + 1).toISOString() };
 }
 
+/** Overage is counted to the second: under a minute is still over, not "+0 min". */
+const overTime = (seconds: number): string => (seconds < 30 ? '<1 min' : formatTotal(seconds));
+const percent = (share: number | null): string => (share === null ? '—' : `${Math.round(share * 100)} %`);
+
 export class ReportScreen extends HTMLElement {
   private api!: Api;
   private report: TimeInStatusReport | null = null;
@@ -127,7 +131,10 @@ export class ReportScreen extends HTMLElement {
       null,
       h('th', { scope: 'col' }, 'Agent'),
       h('th', { scope: 'col' }, 'Logged in'),
-      h('th', { scope: 'col' }, 'Occupancy'),
+      h('th', { scope: 'col', title: 'answered activity time plus wrap-up' }, 'Handle time'),
+      h('th', { scope: 'col', title: 'handle ÷ (handle + available idle time)' }, 'Occupancy'),
+      h('th', { scope: 'col', title: 'handle ÷ logged-in time' }, 'Utilization'),
+      h('th', { scope: 'col', title: 'time in statuses that are not productive' }, 'Break'),
       [...statuses].map(([id, name]) =>
         h('th', { scope: 'col' }, swatch(this.colors.get(id) ?? '#7f8c8d'), ` ${name}`),
       ),
@@ -139,13 +146,16 @@ export class ReportScreen extends HTMLElement {
         null,
         h('th', { scope: 'row' }, u.displayName),
         h('td', null, formatTotal(u.loggedInSeconds)),
-        h('td', null, u.occupancy === null ? '—' : `${Math.round(u.occupancy * 100)} %`),
+        h('td', null, formatTotal(u.handleSeconds)),
+        h('td', null, percent(u.occupancy)),
+        h('td', null, percent(u.utilization)),
+        h('td', null, formatTotal(u.breakSeconds)),
         [...statuses.keys()].map((id) => {
           const s = by.get(id);
           if (!s || s.seconds === 0) return h('td', { class: 'muted' }, '—');
           const over =
             s.overageSeconds > 0
-              ? h('span', { class: 'overage small' }, ` (+${formatTotal(s.overageSeconds)} over)`)
+              ? h('span', { class: 'overage small' }, ` (+${overTime(s.overageSeconds)} over)`)
               : null;
           return h(
             'td',

@@ -45,7 +45,15 @@ export type ActivityKind = 'call' | 'task' | 'chat' | 'interaction';
 export interface UserState {
   id: string;
   displayName: string;
-  status: { id: string; name: string; color: string; since: string; cause?: string };
+  status: {
+    id: string;
+    name: string;
+    color: string;
+    since: string;
+    cause?: string;
+    actor?: { role: string; name: string };
+    reason?: string | null;
+  };
   upcoming: { id: string; name: string; color: string; selectedAt: string } | null;
   activities: Array<{ id: string; kind: ActivityKind; source: string; since: string }>;
   wrapUp?: { activityId: string; until: string } | null;
@@ -82,7 +90,10 @@ export interface TimeInStatusReport {
     userId: string;
     displayName: string;
     loggedInSeconds: number;
+    handleSeconds: number;
+    breakSeconds: number;
     occupancy: number | null;
+    utilization: number | null;
     statuses: Array<{
       statusId: string;
       name: string;

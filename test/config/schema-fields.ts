@@ -24,7 +24,8 @@ export interface SchemaField {
 
 function walk(schema: JsonSchema, path: string, kind: string | undefined, out: SchemaField[]): void {
   const options = schema.anyOf ?? schema.oneOf;
-  if (options) {
+  // A union of objects (the PBX kinds) is walked per option; a union of scalars (a nullable field) is one leaf.
+  if (options?.some((o) => o.properties)) {
     for (const option of options) {
       const constKind = option.properties?.kind?.const;
       walk(option, path, typeof constKind === 'string' ? constKind : kind, out);
