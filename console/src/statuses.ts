@@ -66,6 +66,8 @@ export class StatusesScreen extends HTMLElement {
   private editing: StatusType | null = null;
   /** Presence fields follow "Queue login" on a new type until the admin sets them. */
   private presenceTouched = false;
+  /** A new type is productive when it takes queue calls (the API's default), until the admin says otherwise. */
+  private productiveTouched = false;
 
   private readonly list = h('tbody');
   private readonly listMessage = h('p', { class: 'message', role: 'status' });
@@ -90,6 +92,12 @@ export class StatusesScreen extends HTMLElement {
       checkbox(),
     ),
     canEndShift: field('canEndShift', 'Can end the shift', checkbox()),
+    productive: field(
+      'productive',
+      'Productive',
+      checkbox(),
+      'Time in it is work; reports count the others as break time.',
+    ),
     limitPerShift: field(
       'limitPerShift',
       'Status limit',
@@ -150,9 +158,16 @@ export class StatusesScreen extends HTMLElement {
         'fieldset',
         null,
         h('legend', null, 'General'),
-        [f.name, f.id, f.color, f.keepOnConnectionLoss, f.canEndShift, f.limitPerShift, f.allowedMinutes].map(
-          (x) => x.row,
-        ),
+        [
+          f.name,
+          f.id,
+          f.color,
+          f.keepOnConnectionLoss,
+          f.canEndShift,
+          f.productive,
+          f.limitPerShift,
+          f.allowedMinutes,
+        ].map((x) => x.row),
       ),
       h(
         'fieldset',
@@ -188,6 +203,7 @@ export class StatusesScreen extends HTMLElement {
       this.f.name.control.focus();
     });
     f.queueLogin.control.addEventListener('change', () => this.followQueueLogin());
+    f.productive.control.addEventListener('change', () => (this.productiveTouched = true));
     for (const x of [f.dnd, f.presence, f.message, f.profile])
       x.control.addEventListener('input', () => (this.presenceTouched = true));
 
@@ -274,7 +290,11 @@ export class StatusesScreen extends HTMLElement {
       h(
         'td',
         { class: 'small' },
-        lines([t.canEndShift && 'Can end shift', t.keepOnConnectionLoss && 'Kept on connection loss']),
+        lines([
+          t.canEndShift && 'Can end shift',
+          t.keepOnConnectionLoss && 'Kept on connection loss',
+          !t.productive && 'Break time',
+        ]),
       ),
       h(
         'td',
@@ -344,6 +364,7 @@ export class StatusesScreen extends HTMLElement {
   private fill(t: StatusType | null): void {
     this.editing = t;
     this.presenceTouched = t !== null;
+    this.productiveTouched = t !== null;
     this.clearErrors();
     this.formInfo.textContent = '';
     const f = this.f;
@@ -357,6 +378,7 @@ export class StatusesScreen extends HTMLElement {
     setValue(f.color.control, t?.color.toLowerCase() ?? '#3498db');
     setChecked(f.keepOnConnectionLoss.control, t?.keepOnConnectionLoss ?? false);
     setChecked(f.canEndShift.control, t?.canEndShift ?? false);
+    setChecked(f.productive.control, t?.productive ?? false);
     setValue(f.limitPerShift.control, t?.limitPerShift?.toString() ?? '');
     setValue(f.allowedMinutes.control, t?.allowedMinutes?.toString() ?? '');
     setChecked(f.ringMyMobile.control, t?.callHandling.ringMyMobile ?? false);
@@ -370,8 +392,9 @@ export class StatusesScreen extends HTMLElement {
 
   /** The API's defaults for a new type: queue login means available, otherwise away with DND. */
   private followQueueLogin(): void {
-    if (this.presenceTouched) return;
     const queues = (this.f.queueLogin.control as HTMLInputElement).checked;
+    if (!this.productiveTouched) setChecked(this.f.productive.control, queues);
+    if (this.presenceTouched) return;
     setChecked(this.f.dnd.control, !queues);
     setValue(this.f.presence.control, queues ? 'available' : 'away');
     setValue(this.f.profile.control, queues ? 'Available' : 'Away');
@@ -402,6 +425,7 @@ export class StatusesScreen extends HTMLElement {
       color: f.color.control.value.toUpperCase(),
       keepOnConnectionLoss: checked(f.keepOnConnectionLoss),
       canEndShift: checked(f.canEndShift),
+      productive: checked(f.productive),
       limitPerShift: count(f.limitPerShift),
       allowedMinutes: count(f.allowedMinutes),
       callHandling: {
@@ -497,6 +521,9 @@ export class StatusesScreen extends HTMLElement {
 }
 
 function deleteRefusal(t: StatusType, err: unknown): string {
+  if (err instanceof ApiError && err.code === 'STATUS_TYPE_IN_USE' && Array.isArray(err.details.fields)) {
+    return `“${t.name}” cannot be deleted: the daemon’s configuration names it (${err.details.fields.join(', ')}). Change the configuration first.`;
+  }
   if (err instanceof ApiError && err.code === 'STATUS_TYPE_IN_USE') {
     const users = typeof err.details.users === 'number' ? err.details.users : null;
     const who = users === null ? 'Some agents are' : users === 1 ? '1 agent is' : `${users} agents are`;

@@ -15,6 +15,8 @@ export interface StatusType {
   builtIn: boolean;
   keepOnConnectionLoss: boolean;
   canEndShift: boolean;
+  /** Time in it is work (not break time in reports). */
+  productive: boolean;
   limitPerShift: number | null;
   allowedMinutes: number | null;
   callHandling: { ringMyMobile: boolean; queueLogin: boolean; externalCalls: boolean };

@@ -1,11 +1,12 @@
 /**
  * The supervisor board's controls in headless Chromium against a real daemon: force a status on an agent who is
  * on a call, and end an agent's shift from a status that cannot end it, each confirmed once more; Cancel sends
- * nothing.
+ * nothing; and the status form's Productive field.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
+import { uniquePrefix } from '../harness/prefix.js';
 import { ensureConsoleBuilt, launchBrowser, openConsole, type OpenedPage } from './browser.js';
 
 const E2E_TIMEOUT = 60_000;
@@ -84,6 +85,72 @@ describe('board: supervisor control', () => {
         status: { id: 'offline', cause: 'shift-end' },
       });
       expect(await tile.getByRole('button', { name: 'End shift…' }).isDisabled()).toBe(true);
+    },
+    E2E_TIMEOUT,
+  );
+});
+
+describe('status types: productive', () => {
+  let d: TestDaemon;
+  let browser: Browser;
+  const opened: OpenedPage[] = [];
+
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    // "Welcome" exists first, then the daemon under test starts with a configuration that names it.
+    const prefix = uniquePrefix('console-refs');
+    const setup = await startTestDaemon({ redisUrl: inject('redisUrl'), prefix });
+    await setup.request('admin', 'POST', '/v1/status-types', { name: 'Welcome', color: '#22AA88' });
+    await setup.stop();
+    [d, browser] = await Promise.all([
+      startTestDaemon({
+        redisUrl: inject('redisUrl'),
+        prefix,
+        config: { status: { defaultOnShiftStart: 'welcome' } },
+      }),
+      launchBrowser(),
+    ]);
+  }, E2E_TIMEOUT);
+
+  afterAll(async () => {
+    const errors = opened.flatMap((o) => o.errors);
+    await Promise.all(opened.splice(0).map((o) => o.context.close()));
+    await browser?.close();
+    await d?.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it(
+    'follows queue login until the admin changes it; a type the configuration names cannot be deleted',
+    async () => {
+      const screen = await openConsole(browser, d, 'admin', '/console/statuses');
+      opened.push(screen);
+      const { page } = screen;
+      await page.getByRole('heading', { name: 'New status type' }).waitFor();
+      await page.getByLabel('Name', { exact: true }).fill('Campaign');
+      const productive = page.getByLabel('Productive');
+      expect(await productive.isChecked()).toBe(false);
+      await page.getByLabel('Queue login').check();
+      expect(await productive.isChecked()).toBe(true);
+      await productive.uncheck();
+      await page.getByLabel('Queue login').uncheck();
+      await page.getByLabel('Queue login').check();
+      expect(await productive.isChecked()).toBe(false);
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByText('Created “Campaign”.').waitFor();
+      expect((await d.request('admin', 'GET', '/v1/status-types/campaign')).body).toMatchObject({
+        productive: false,
+        callHandling: { queueLogin: true },
+      });
+      await page.locator('tr[data-type="campaign"]').getByText('Break time').waitFor();
+
+      await page.getByRole('button', { name: 'Delete Welcome' }).click();
+      await page.getByRole('button', { name: 'Delete “Welcome”' }).click();
+      await page
+        .getByText(
+          '“Welcome” cannot be deleted: the daemon’s configuration names it (status.defaultOnShiftStart).',
+        )
+        .waitFor();
     },
     E2E_TIMEOUT,
   );
