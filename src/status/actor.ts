@@ -5,8 +5,8 @@
  * supervisor lead-1".
  *
  * For code adding commands: pass `actor` on the command when a person or integration asked for it, and leave it
- * out for anything a timer or the system does; `actorOf()` then names the timer from the command type. Never
- * derive permissions from an actor here: the HTTP layer has already checked them.
+ * out for anything a timer or the system does; `actorOf()` then names the timer from the command type.
+ * decide() checks no permissions: the HTTP layer has (canForce below is its rule for `force`).
  */
 import type { Cause, Command } from './model.js';
 

@@ -15,8 +15,6 @@ import { addSeconds, later } from './time.js';
 import { clearUpcoming } from './upcoming.js';
 import { scheduleOfflineShiftEnd } from './shift-timers.js';
 
-export { selectionCause as causeOf } from './actor.js';
-
 /**
  * Moves the system makes on its own rather than anyone choosing a status. A limit caps choices, so
  * these are never refused by one and never use it up: an admin who limits Offline must not keep a

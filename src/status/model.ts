@@ -4,9 +4,13 @@
  *
  * All times are ISO-8601 UTC strings so a state round-trips through JSON unchanged.
  */
+import type { Actor } from './actor.js';
+
+export type { Actor, ActorRole } from './actor.js';
 
 export type ActivityKind = 'call' | 'task' | 'chat' | 'interaction';
 
+/** Why a status was entered (spans, status events); `stale` only appears on activity ends. */
 export type Cause =
   | 'user'
   | 'deferred'
@@ -17,9 +21,6 @@ export type Cause =
   | 'pbx'
   | 'supervisor'
   | 'stale';
-
-export type { Actor, ActorRole } from './actor.js';
-import type { Actor } from './actor.js';
 
 /** Who asked for a status that was applied later (deferred), and why. */
 export interface RequestedBy {
