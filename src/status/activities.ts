@@ -8,7 +8,9 @@
  * duplicate later than that is not plausible, and the state must stay small.
  *
  * No activity is stuck forever: one open longer than `maxActivityHours` (its end was lost) is ended with
- * cause `stale`, by its timer or by the next command that finds it (decide.ts). A stale end starts no wrap-up.
+ * cause `stale`, by the stale timer or by the next command that finds it (decide.ts). A stale end starts no
+ * wrap-up. There is one stale timer per user at a time (`staleCheckAt`), set for the oldest open activity, not
+ * one per call: an agent's hundred calls a day would otherwise keep a hundred delayed jobs in Redis for hours.
  */
 import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
@@ -30,11 +32,9 @@ export function beginActivity(d: Draft, { activity: begun }: BeginActivity): Ste
   const activity = { ...begun, since: d.ctx.now };
   update(d, { activities: [...activities, activity] });
   emit(d, 'user.activity.started', { activity });
-  const maxHours = d.ctx.config.maxActivityHours ?? null;
-  if (maxHours !== null) {
-    const command = { type: 'activityStale', activityId: activity.id, since: activity.since } as const;
-    schedule(d, 'stale', addSeconds(activity.since, maxHours * 3600), command);
-  }
+  // One timer per user; a mark left in the past means its timer was lost, so one is set again.
+  const pending = d.state.staleCheckAt;
+  if (pending === null || !isAfter(pending, d.ctx.now)) scheduleStaleCheck(d);
   return CHANGED;
 }
 
@@ -46,17 +46,26 @@ export function endActivity(d: Draft, { activityId }: EndActivity): Step {
 }
 
 /**
- * Timer: stale when the activity ended meanwhile (or is a later one with the same id). Fired early (another
- * daemon's clock is ahead, or the maximum was raised): set again for when the activity is due.
+ * Timer: ends what is stale (decide() has already, before any command) and sets the timer again for the oldest
+ * activity still open. Fired early (another daemon's clock is ahead, or the maximum was raised), it is set
+ * again for when that activity is due. Without activities it only clears the pending mark.
  */
-export function activityStale(d: Draft, command: ActivityStale): Step {
-  const { activityId, since } = command;
-  const activity = d.state.activities.find((a) => a.id === activityId && a.since === since);
+export function activityStale(d: Draft, _command: ActivityStale): Step {
+  const before = d.state.staleCheckAt;
+  update(d, { staleCheckAt: null });
+  endStaleActivities(d);
+  scheduleStaleCheck(d);
+  return before === null && d.state.staleCheckAt === null ? NOOP : CHANGED;
+}
+
+/** Sets the stale timer for the oldest open activity, when there is one and a maximum is configured. */
+function scheduleStaleCheck(d: Draft): void {
   const maxHours = d.ctx.config.maxActivityHours ?? null;
-  if (!activity || maxHours === null) return NOOP;
-  if (isStale(activity, d)) closeActivity(d, activity, 'stale');
-  else schedule(d, 'stale', addSeconds(since, maxHours * 3600), command);
-  return CHANGED;
+  const oldest = d.state.activities[0];
+  if (maxHours === null || !oldest) return;
+  const dueAt = addSeconds(oldest.since, maxHours * 3600);
+  update(d, { staleCheckAt: dueAt });
+  schedule(d, 'stale', dueAt, { type: 'activityStale', activityId: oldest.id, since: oldest.since });
 }
 
 /** Ends every activity older than the maximum; returns whether any was. */

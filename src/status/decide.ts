@@ -97,6 +97,7 @@ export function newUserState(id: string, directory: Directory, now: string): Use
     lastUpcoming: null,
     pendingOffline: null,
     activities: [],
+    staleCheckAt: null,
     wrapUp: null,
     endedActivities: [],
     shift: null,

@@ -71,6 +71,11 @@ export interface UserState {
   activities: Activity[];
   /** After-call work: still engaged until `until`; `since` is when the call ended. */
   wrapUp: { activityId: string; since: string; until: string } | null;
+  /**
+   * When the pending stale-activity timer is due, or null when none is pending: one timer per user at a time,
+   * not one per activity (see activities.ts).
+   */
+  staleCheckAt: string | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
@@ -137,7 +142,7 @@ type CommandBody =
   | { type: 'replanOverage'; statusId: string }
   /** Timer fired: the shift may be due to end by itself (checked against the state and rules as they are now). */
   | { type: 'shiftAutoEnd'; shiftId: string }
-  /** Timer fired: the activity may be older than the configured maximum (stale if it ended). */
+  /** Timer fired: activities may be older than the configured maximum (`activityId`: the oldest when set). */
   | { type: 'activityStale'; activityId: string; since: string };
 
 export type CommandType = Command['type'];

@@ -8,13 +8,17 @@ import type { UserState } from './model.js';
 /** Who entered a status before actors were recorded: not known. */
 const UNRECORDED = systemActor('unrecorded');
 
-type Stored = Omit<UserState, 'status' | 'upcoming' | 'wrapUp' | 'lastUpcoming' | 'pendingOffline'> & {
+type Stored = Omit<
+  UserState,
+  'status' | 'upcoming' | 'wrapUp' | 'lastUpcoming' | 'pendingOffline' | 'staleCheckAt'
+> & {
   status: Partial<UserState['status']> & Pick<UserState['status'], 'id' | 'since' | 'cause'>;
   upcoming:
     (Omit<NonNullable<UserState['upcoming']>, 'actor'> & { actor?: UserState['status']['actor'] }) | null;
   wrapUp: (Omit<NonNullable<UserState['wrapUp']>, 'since'> & { since?: string }) | null;
   lastUpcoming?: UserState['lastUpcoming'];
   pendingOffline?: UserState['pendingOffline'];
+  staleCheckAt?: UserState['staleCheckAt'];
 };
 
 export function upgradeState(stored: UserState): UserState {
@@ -23,6 +27,7 @@ export function upgradeState(stored: UserState): UserState {
     s.status.actor !== undefined &&
     s.lastUpcoming !== undefined &&
     s.pendingOffline !== undefined &&
+    s.staleCheckAt !== undefined &&
     (s.upcoming === null || s.upcoming.actor !== undefined) &&
     (s.wrapUp === null || s.wrapUp.since !== undefined);
   if (current) return stored;
@@ -34,5 +39,7 @@ export function upgradeState(stored: UserState): UserState {
     wrapUp: s.wrapUp ? { since: s.wrapUp.until, ...s.wrapUp } : null,
     lastUpcoming: s.lastUpcoming ?? null,
     pendingOffline: s.pendingOffline ?? null,
+    // Activities open at the upgrade are checked by the next command (decide's pre-step), or by the next begin.
+    staleCheckAt: s.staleCheckAt ?? null,
   };
 }

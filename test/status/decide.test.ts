@@ -27,6 +27,7 @@ describe('newUserState', () => {
       lastUpcoming: null,
       pendingOffline: null,
       activities: [],
+      staleCheckAt: null,
       wrapUp: null,
       endedActivities: [],
       shift: null,

@@ -348,6 +348,8 @@ class Simulation {
     if (!isEngaged(state, now)) expect(autoEndDue(state, { catalog, config, now })).toBeNull();
     const maxMs = (config.maxActivityHours ?? Infinity) * 3_600_000;
     for (const a of state.activities) expect(Date.parse(now) - Date.parse(a.since)).toBeLessThan(maxMs);
+    // One stale timer per user, and always one while something is open.
+    if (state.activities.length > 0 && config.maxActivityHours) expect(state.staleCheckAt).not.toBeNull();
     if (config.requireShift && !state.shift) expect(state.status.id).toBe('offline');
     expect(new Set(state.activities.map((a) => a.id)).size).toBe(state.activities.length);
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);

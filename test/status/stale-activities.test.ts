@@ -39,10 +39,33 @@ describe('stale activities', () => {
     expectNoop(next, cmd.begin('c1'), 11 + 12 * HOUR, env);
   });
 
-  it('is a no-op after the activity ended or for a later one with the same id; early, it is set again', () => {
-    const early = run(onCall(), cmd.stale('c1', at(10)), 12 * HOUR, env);
-    expect(early.next.activities).toHaveLength(1);
-    expect(early.timers.map((t) => t.dueAt)).toEqual([at(10 + 12 * HOUR)]); // set again for its moment
+  it('keeps one timer per user, set for the oldest open activity', () => {
+    const state = after([[cmd.begin('c2'), 100]], env, onCall());
+    expect(state.staleCheckAt).toBe(at(10 + 12 * HOUR));
+    // c2 began while the timer for c1 was pending: no second timer.
+    expect(run(onCall(), cmd.begin('c2'), 100, env).timers).toEqual([]);
+    // c1 ends; when the timer fires it is set again for c2, the oldest left.
+    const ended = after(
+      [
+        [cmd.end('c1'), 200],
+        [cmd.endWrapUp(), 201],
+      ],
+      env,
+      state,
+    );
+    const { next, timers, events } = run(ended, cmd.stale('c1', at(10)), 10 + 12 * HOUR, env);
+    expect(events).toEqual([]);
+    expect(next.staleCheckAt).toBe(at(100 + 12 * HOUR));
+    expect(timers).toEqual([
+      {
+        key: `stale:${USER}`,
+        dueAt: at(100 + 12 * HOUR),
+        command: { type: 'activityStale', activityId: 'c2', since: at(100) },
+      },
+    ]);
+  });
+
+  it('only clears its mark when nothing is open any more, and is a no-op without a mark', () => {
     const ended = after(
       [
         [cmd.end('c1'), 100],
@@ -51,8 +74,16 @@ describe('stale activities', () => {
       env,
       onCall(),
     );
-    expectNoop(ended, cmd.stale('c1', at(10)), 10 + 12 * HOUR, env);
-    expectNoop(onCall(), cmd.stale('c1', at(5)), 5 + 12 * HOUR, env);
+    const { next, timers } = run(ended, cmd.stale('c1', at(10)), 10 + 12 * HOUR, env);
+    expect(next.staleCheckAt).toBeNull();
+    expect(timers).toEqual([]);
+    expectNoop(next, cmd.stale('c1', at(10)), 11 + 12 * HOUR, env);
+  });
+
+  it('fired early, is set again for when the activity is due', () => {
+    const early = run(onCall(), cmd.stale('c1', at(10)), 12 * HOUR, env);
+    expect(early.next.activities).toHaveLength(1);
+    expect(early.timers.map((t) => t.dueAt)).toEqual([at(10 + 12 * HOUR)]);
   });
 
   it('is ended by the next command even when its timer never ran', () => {
