@@ -117,6 +117,11 @@ export class CliProcess {
     );
   }
 
+  /** The first match of `pattern` in stdout (for non-JSON output), waiting for it if need be. */
+  waitUntilOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return this.waitUntil(() => pattern.exec(this.stdout) ?? undefined, timeoutMs, `output ${pattern}`);
+  }
+
   /** Waits for the exit; rejects (with the output) when it does not come before the deadline. */
   waitForExit(timeoutMs = 10_000): Promise<Exit> {
     return this.waitUntil(() => this.exit, timeoutMs, 'exit', true);
