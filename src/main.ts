@@ -11,10 +11,8 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './bridge/config/load.js';
 import type { Config } from './bridge/config/schema.js';
 import { statusReferenceWarnings } from './bridge/config/status-references.js';
-import { Daemon } from './bridge/daemon.js';
 import { prettyDestination } from './bridge/log-pretty.js';
 import { createLogger } from './bridge/logger.js';
-import { RedisUnavailableError } from './bridge/redis/embedded.js';
 
 const USAGE = `usage:
   presence-bridge [start] [--config FILE]      run the daemon
@@ -105,6 +103,11 @@ async function start(file: string | undefined): Promise<void> {
   const { config, source } = loaded;
   const log = createLogger(config.log.level, logDestination(config.log.format));
   log.info({ config: source, version: version() }, 'configuration loaded');
+  // Loaded only here: --help, check-config and the container health check stay quick without the daemon's modules.
+  const [{ Daemon }, { RedisUnavailableError }] = await Promise.all([
+    import('./bridge/daemon.js'),
+    import('./bridge/redis/embedded.js'),
+  ]);
   const daemon = new Daemon({ config, log, version: version() });
 
   let signals = 0;

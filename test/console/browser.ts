@@ -119,7 +119,17 @@ export async function openConsole(
   return { context, page, errors };
 }
 
+/**
+ * Where a screenshot goes: docs/screenshots only under `npm run screenshots` (PB_WRITE_SCREENSHOTS=1), so that
+ * `npm test` never rewrites tracked files; otherwise the page is still rendered to an image, which is discarded.
+ */
+export function screenshotPath(name: string, env = process.env): string | undefined {
+  return env.PB_WRITE_SCREENSHOTS === '1' ? join(SCREENSHOTS, `${name}.png`) : undefined;
+}
+
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+  const path = screenshotPath(name);
+  if (path) mkdirSync(SCREENSHOTS, { recursive: true });
+  const image = await page.screenshot({ ...(path ? { path } : {}), fullPage, animations: 'disabled' });
+  if (image.length === 0) throw new Error(`empty screenshot of ${name}`);
 }
