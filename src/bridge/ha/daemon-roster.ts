@@ -5,6 +5,8 @@
  * duplicate node name: harmless for the leases (their owner carries the instance id), but `heldBy` and the logs
  * can no longer tell the daemons apart, so it is logged (once per change) and shown in GET /v1/pbx.
  * Last-seen times are the writers' own clocks; `staleMs` (a few lease lengths) absorbs ordinary clock skew.
+ * Another instance counts towards a duplicate only once this daemon has seen its heartbeat advance, so the entry a
+ * crashed daemon left behind (until `staleMs` removes it) is no false alarm when it is restarted under its name.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -31,6 +33,8 @@ export class DaemonRoster {
   private readonly startedAt = new Date().toISOString();
   private lastDuplicates = '';
   private latest: RosterView = { daemons: [], duplicateNodeNames: [] };
+  /** Per other instance: the first last-seen time read, and whether a later read showed a newer one. */
+  private readonly observed = new Map<string, { first: string; alive: boolean }>();
 
   constructor(
     private readonly redis: Redis,
@@ -73,11 +77,27 @@ export class DaemonRoster {
     if (stale.length > 0) await this.redis.hdel(this.keys.daemons(), ...stale);
     fresh.sort((a, b) => a.nodeName.localeCompare(b.nodeName) || a.startedAt.localeCompare(b.startedAt));
     const counts = new Map<string, number>();
-    for (const d of fresh) counts.set(d.nodeName, (counts.get(d.nodeName) ?? 0) + 1);
+    for (const d of fresh) {
+      if (this.isAlive(d)) counts.set(d.nodeName, (counts.get(d.nodeName) ?? 0) + 1);
+    }
+    for (const id of this.observed.keys()) {
+      if (!fresh.some((d) => d.instanceId === id)) this.observed.delete(id);
+    }
     return {
       daemons: fresh.map((d) => ({ ...d, self: d.instanceId === this.identity.instanceId })),
       duplicateNodeNames: [...counts].filter(([, n]) => n > 1).map(([name]) => name),
     };
+  }
+
+  private isAlive(entry: DaemonEntry): boolean {
+    if (entry.instanceId === this.identity.instanceId) return true;
+    const seen = this.observed.get(entry.instanceId);
+    if (!seen) {
+      this.observed.set(entry.instanceId, { first: entry.lastSeenAt, alive: false });
+      return false;
+    }
+    seen.alive ||= entry.lastSeenAt !== seen.first;
+    return seen.alive;
   }
 
   private async tick(): Promise<void> {
@@ -94,11 +114,12 @@ export class DaemonRoster {
   }
 
   private reportDuplicates(): void {
+    const duplicate = this.latest.duplicateNodeNames.includes(this.identity.nodeName);
     const mine = this.latest.daemons.filter((d) => d.nodeName === this.identity.nodeName);
-    const key = mine.length > 1 ? mine.map((d) => d.instanceId).join(',') : '';
+    const key = duplicate ? mine.map((d) => d.instanceId).join(',') : '';
     if (key === this.lastDuplicates) return;
     this.lastDuplicates = key;
-    if (mine.length > 1) {
+    if (duplicate) {
       this.log.error(
         {
           node: this.identity.nodeName,
