@@ -80,9 +80,8 @@ export class AgentScreen extends HTMLElement {
   private readonly leaveNote = h(
     'p',
     { class: 'muted leave-note', hidden: true },
-    'Keep this page open while you work: once it is closed, the bridge stops hearing from it and, after its ' +
-      'connection timeout (90 s unless your administrator changed it), sets you Offline, also in place of a ' +
-      'status you picked for after your call.',
+    'Keep this page open while you work: once it has been closed for the connection timeout (90 s by ' +
+      'default), the bridge sets you Offline, also in place of a status picked for after your call.',
   );
   /** Asks the browser to confirm closing the page while that would make the agent Offline. */
   private readonly onBeforeUnload = (event: BeforeUnloadEvent): void => {
