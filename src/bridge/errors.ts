@@ -16,7 +16,10 @@ export const ERROR_CATALOGUE = {
   USER_NOT_FOUND: { status: 404, description: 'No user with this id.' },
   NAME_TAKEN: { status: 409, description: 'Another status type has this name (case-insensitive).' },
   BUILT_IN: { status: 409, description: 'Built-in status types cannot be deleted.' },
-  STATUS_TYPE_IN_USE: { status: 409, description: 'A user is in this status type or has it upcoming.' },
+  STATUS_TYPE_IN_USE: {
+    status: 409,
+    description: 'A user is in this status type or has it upcoming, or the configuration names it.',
+  },
   VERSION_CONFLICT: { status: 409, description: 'If-Match did not match the current version.' },
   STATUS_LIMIT_REACHED: { status: 409, description: 'The per-shift limit of this status type is reached.' },
   NO_SHIFT: { status: 409, description: 'No shift is started (and one is required), or none to end.' },
@@ -25,7 +28,10 @@ export const ERROR_CATALOGUE = {
   USER_ENGAGED: { status: 409, description: 'The user is in an activity or wrap-up.' },
   NOT_IN_WRAP_UP: { status: 409, description: 'The user has no wrap-up running.' },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send application/json.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The body is not JSON: send the header "Content-Type: application/json".',
+  },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -26,9 +26,9 @@ describe('status types named in the configuration', () => {
   it('lists every field that names a status type', () => {
     const config = testConfig({ redisUrl: 'redis://127.0.0.1:1', config: { pbx: [FREEPBX] } });
     expect(statusReferences(config)).toEqual([
-      { field: 'status.defaultOnShiftStart', statusId: 'active' },
-      { field: 'pbx[0].presenceMap.dnd:on', statusId: 'lunch' },
-      { field: 'pbx[0].presenceMap.presence:away', statusId: 'idle' },
+      { path: 'status.defaultOnShiftStart', id: 'active' },
+      { path: 'pbx[0].presenceMap["dnd:on"]', id: 'lunch' },
+      { path: 'pbx[0].presenceMap["presence:away"]', id: 'idle' },
     ]);
   });
 
@@ -46,7 +46,7 @@ describe('status types named in the configuration', () => {
       expect(failure).toBeInstanceOf(MissingStatusTypesError);
       const message = (failure as Error).message;
       expect(message).toContain('status.defaultOnShiftStart: no status type "welcome"');
-      expect(message).toContain('pbx[0].presenceMap.dnd:on: no status type "lunch"');
+      expect(message).toContain('pbx[0].presenceMap["dnd:on"]: no status type "lunch"');
       expect(message).not.toContain('presence:away');
     } finally {
       await daemon.stop();
@@ -80,7 +80,7 @@ describe('status types named in the configuration', () => {
       details: {
         id: 'lunch',
         field: 'status.defaultOnShiftStart',
-        fields: ['status.defaultOnShiftStart', 'pbx[0].presenceMap.dnd:on'],
+        fields: ['status.defaultOnShiftStart', 'pbx[0].presenceMap["dnd:on"]'],
       },
     });
     expect((await d.request('admin', 'GET', '/v1/status-types/lunch')).status).toBe(200);
