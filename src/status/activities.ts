@@ -54,18 +54,22 @@ export function activityStale(d: Draft, _command: ActivityStale): Step {
   const before = d.state.staleCheckAt;
   update(d, { staleCheckAt: null });
   endStaleActivities(d);
-  scheduleStaleCheck(d);
+  scheduleStaleCheck(d, d.ctx.now);
   return before === null && d.state.staleCheckAt === null ? NOOP : CHANGED;
 }
 
-/** Sets the stale timer for the oldest open activity, when there is one and a maximum is configured. */
-function scheduleStaleCheck(d: Draft): void {
+/**
+ * Sets the stale timer for the oldest open activity, when there is one and a maximum is configured.
+ * `rescheduledAt` when set again by the timer itself (see model.ts).
+ */
+function scheduleStaleCheck(d: Draft, rescheduledAt?: string): void {
   const maxHours = d.ctx.config.maxActivityHours ?? null;
   const oldest = d.state.activities[0];
   if (maxHours === null || !oldest) return;
   const dueAt = addSeconds(oldest.since, maxHours * 3600);
   update(d, { staleCheckAt: dueAt });
-  schedule(d, 'stale', dueAt, { type: 'activityStale', activityId: oldest.id, since: oldest.since });
+  const command = { type: 'activityStale', activityId: oldest.id, since: oldest.since } as const;
+  schedule(d, 'stale', dueAt, rescheduledAt ? { ...command, rescheduledAt } : command);
 }
 
 /** Ends every activity older than the maximum; returns whether any was. */

@@ -88,9 +88,18 @@ export function applyStatus(d: Draft, statusId: string, cause: Cause, options: E
   scheduleOfflineShiftEnd(d);
 }
 
-/** Uses the catalog as it is now, so an edited allowance applies from the next entry on. */
-export function scheduleOverage(d: Draft, statusId: string, since: string): void {
+/**
+ * Uses the catalog as it is now, so an edited allowance applies from the next entry on. `rescheduledAt`: set
+ * again by a timer that fired early or by a re-plan (see model.ts).
+ */
+export function scheduleOverage(d: Draft, statusId: string, since: string, rescheduledAt?: string): void {
   const minutes = d.ctx.catalog.get(statusId)?.allowedMinutes ?? null;
   if (minutes === null) return;
-  schedule(d, 'overage', addSeconds(since, minutes * 60), { type: 'overageDue', statusId, since });
+  const command = {
+    type: 'overageDue',
+    statusId,
+    since,
+    ...(rescheduledAt ? { rescheduledAt } : {}),
+  } as const;
+  schedule(d, 'overage', addSeconds(since, minutes * 60), command);
 }

@@ -137,13 +137,18 @@ type CommandBody =
    */
   | { type: 'connectionTimeout'; lastSeen: string; rearmed?: boolean }
   /** Timer fired: allowed time for the status entered at `since` is over (stale if status changed). */
-  | { type: 'overageDue'; statusId: string; since: string }
+  | { type: 'overageDue'; statusId: string; since: string; rescheduledAt?: string }
   /** The allowance of `statusId` was edited: re-plan the overage of a user in it (no-op for anyone else). */
   | { type: 'replanOverage'; statusId: string }
   /** Timer fired: the shift may be due to end by itself (checked against the state and rules as they are now). */
-  | { type: 'shiftAutoEnd'; shiftId: string }
+  | { type: 'shiftAutoEnd'; shiftId: string; rescheduledAt?: string }
   /** Timer fired: activities may be older than the configured maximum (`activityId`: the oldest when set). */
-  | { type: 'activityStale'; activityId: string; since: string };
+  | { type: 'activityStale'; activityId: string; since: string; rescheduledAt?: string };
+
+/**
+ * `rescheduledAt` on a timer command: it fired before its moment and was set again at that time. The field makes
+ * the new request a different timer (a new job) from the one still running, which would otherwise swallow it.
+ */
 
 export type CommandType = Command['type'];
 

@@ -27,7 +27,7 @@ export function overageDue(d: Draft, { statusId, since }: OverageDue): Step {
   if (startIfOver(d)) return CHANGED;
   const start = overageStart(d.state, d.ctx.catalog);
   if (start === null || !d.ctx.catalog.has(statusId)) return NOOP;
-  scheduleOverage(d, statusId, since);
+  scheduleOverage(d, statusId, since, d.ctx.now);
   return CHANGED;
 }
 

@@ -94,7 +94,8 @@ export function shiftAutoEnd(d: Draft, { shiftId }: ShiftAutoEnd): Step {
   const offline = offlineShiftEnd(d.state, d.ctx);
   const next = earliest([fixed, offline ? { at: offline, trigger: 'offline' as const } : null]);
   if (!next) return NOOP;
-  schedule(d, next.trigger === 'offline' ? 'offline' : 'shift', next.at, { type: 'shiftAutoEnd', shiftId });
+  const again = { type: 'shiftAutoEnd', shiftId, rescheduledAt: d.ctx.now } as const;
+  schedule(d, next.trigger === 'offline' ? 'offline' : 'shift', next.at, again);
   return CHANGED;
 }
 

@@ -58,7 +58,9 @@ describe('overageDue (timer)', () => {
     const { next, events, timers } = run(onBreak(), due, 900, { catalog });
     expect(next.overage).toBeNull();
     expect(events).toEqual([]);
-    expect(timers).toEqual([{ key: `overage:${USER}`, dueAt: at(1200), command: due }]);
+    expect(timers).toEqual([
+      { key: `overage:${USER}`, dueAt: at(1200), command: { ...due, rescheduledAt: at(900) } },
+    ]);
   });
 
   it('dates the overage from when the allowance ran out, not from a late timer', () => {

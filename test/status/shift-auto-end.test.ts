@@ -71,7 +71,11 @@ describe('offline for endAfterOfflineMinutes', () => {
     expect(early.next.shift).not.toBeNull();
     expect(early.events).toEqual([]);
     expect(early.timers).toEqual([
-      { key: `offline:${USER}`, dueAt: at(2 * HOUR), command: cmd.shiftAutoEnd(shiftId) },
+      {
+        key: `offline:${USER}`,
+        dueAt: at(2 * HOUR),
+        command: { ...cmd.shiftAutoEnd(shiftId), rescheduledAt: at(2 * HOUR - 1) },
+      },
     ]);
     const back = after([[cmd.select('active'), HOUR + 600]], offline60, state);
     expectNoop(back, cmd.shiftAutoEnd(shiftId), 2 * HOUR, offline60);

@@ -60,7 +60,12 @@ describe('stale activities', () => {
       {
         key: `stale:${USER}`,
         dueAt: at(100 + 12 * HOUR),
-        command: { type: 'activityStale', activityId: 'c2', since: at(100) },
+        command: {
+          type: 'activityStale',
+          activityId: 'c2',
+          since: at(100),
+          rescheduledAt: at(10 + 12 * HOUR),
+        },
       },
     ]);
   });
