@@ -40,11 +40,22 @@ export interface UserState {
   activities: Activity[];
   /** After-call work: still engaged until `until`. */
   wrapUp: { activityId: string; until: string } | null;
+  /**
+   * What a phone-side change interrupted: the PBX selected `by` while `statusId` was the status (or the upcoming
+   * one); `resumeInterrupted` goes back to it. Kept while `by` is the current or upcoming status (interruption.ts).
+   * Optional: states stored before it existed have none.
+   */
+  interrupted?: Interruption | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
   overage: { since: string; allowedMinutes: number } | null;
   connection: { state: 'online' | 'lost' | 'unknown'; lastSeen: string | null };
+}
+
+export interface Interruption {
+  statusId: string;
+  by: string;
 }
 
 /** Span closed by an applied status change; appended to history in the same commit. */
@@ -67,6 +78,8 @@ export type Command =
   | { type: 'beginActivity'; activity: { id: string; kind: ActivityKind; source: string } }
   | { type: 'endActivity'; activityId: string }
   | { type: 'endWrapUp' }
+  /** A phone-side change asks to go back to the status an earlier phone-side change interrupted. */
+  | { type: 'resumeInterrupted'; actor: Actor }
   /** Timer fired: wrap-up for `activityId` is over (stale if the wrap-up is no longer that one). */
   | { type: 'wrapUpElapsed'; activityId: string }
   | { type: 'heartbeat' }
@@ -84,7 +97,9 @@ export type DomainEventType =
   | 'user.connection.changed'
   | 'user.shift.started'
   | 'user.shift.ended'
-  | 'user.directory.changed';
+  | 'user.directory.changed'
+  /** Wrap-up is over (elapsed or ended early); internal for now: it triggers the PBX sync that unpauses queues. */
+  | 'user.wrap-up.ended';
 
 export interface DomainEvent {
   type: DomainEventType;

@@ -7,7 +7,7 @@
  * the agent "you were not in wrap-up" is clearer than a silent success. A wrap-up whose time has passed
  * but whose timer has not fired yet still counts as present here, so the agent can clear it.
  */
-import { CHANGED, NOOP, schedule, update, type Draft, type Step } from './draft.js';
+import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
 import { DomainError } from './errors.js';
 import type { Command } from './model.js';
@@ -49,7 +49,10 @@ export function settleExpiredWrapUp(d: Draft): boolean {
   return true;
 }
 
+/** The event is what makes the PBX sync run when no upcoming status follows (queues are paused for wrap-up). */
 function finishWrapUp(d: Draft): void {
+  const wrapUp = d.state.wrapUp;
   update(d, { wrapUp: null });
+  emit(d, 'user.wrap-up.ended', { wrapUp });
   settleUpcoming(d);
 }

@@ -75,6 +75,7 @@ export const cmd = {
   }),
   end: (activityId: string): Command => ({ type: 'endActivity', activityId }),
   endWrapUp: (): Command => ({ type: 'endWrapUp' }),
+  resume: (): Command => ({ type: 'resumeInterrupted', actor: 'pbx' }),
   wrapUpElapsed: (activityId: string): Command => ({ type: 'wrapUpElapsed', activityId }),
   startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: 'user' }),
   endShift: (): Command => ({ type: 'endShift', actor: 'user' }),

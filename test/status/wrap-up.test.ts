@@ -86,15 +86,16 @@ describe('wrapUpElapsed (timer)', () => {
     const { next, events } = run(inWrapUp(), cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.status).toEqual({ id: 'lunch', since: at(70), cause: 'deferred' });
-    expect(types(events)).toEqual(['user.upcoming.changed', 'user.status.changed']);
+    expect(types(events)).toEqual(['user.wrap-up.ended', 'user.upcoming.changed', 'user.status.changed']);
   });
 
-  it('ends the wrap-up without a status change when nothing is upcoming', () => {
+  it('ends the wrap-up without a status change when nothing is upcoming; the event lets the PBX unpause', () => {
     const state = after([[cmd.end('c1'), 40]], env, onCall());
     const { next, events } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.version).toBe(state.version + 1);
-    expect(events).toEqual([]);
+    expect(types(events)).toEqual(['user.wrap-up.ended']);
+    expect(events[0]?.data).toEqual({ wrapUp: { activityId: 'c1', until: at(70) } });
   });
 
   it('is stale (no-op) without a wrap-up', () => {
