@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
-import type { Config } from './config/schema.js';
+import type { Config, PbxConfig } from './config/schema.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
@@ -27,10 +27,11 @@ import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
-import { createAdapter } from './sync/adapter-factory.js';
+import { capabilitiesOf, createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry, defaultNodeName } from './sync/pbx-registry.js';
 import { SyncRecords } from './sync/sync-record.js';
+import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
 import { UserService } from './users/user-service.js';
@@ -163,6 +164,13 @@ export class Daemon {
         log: log.child({ component: 'sync' }),
         clock,
         usersOf: (c) => extensions.usersOf(c),
+        notices: new RevertNotices(
+          redis,
+          keys,
+          config.redis.streamMaxLen,
+          log.child({ component: 'sync' }),
+          clock,
+        ),
       },
       config.pbx.map((c) => c.id),
       config.sync,
@@ -196,6 +204,7 @@ export class Daemon {
         metrics: this.metrics,
         log: log.child({ component: 'pbx-inbound' }),
         reconcile: (c) => sync.reconcile(c),
+        revert: (notice) => sync.revert(notice),
       },
       sync,
     );
@@ -232,7 +241,11 @@ export class Daemon {
       return { ok: Object.values(running).every(Boolean), ...running };
     });
     const v1: FastifyPluginAsyncZod[] = [
-      statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
+      statusTypeRoutes({
+        statusTypes,
+        statusTypeUsage: (id) => store.statusTypeUsage(id),
+        queueModeFallback: config.sync.queueMode,
+      }),
       userRoutes({
         users,
         store,
@@ -241,7 +254,11 @@ export class Daemon {
         clock,
         syncRecord: (id) => records.view(id),
       }),
-      pbxRoutes({ report: () => pbx.report(), syncCounts: (c) => sync.counts(c) }),
+      pbxRoutes({
+        report: () => pbx.report(),
+        syncCounts: (c) => sync.counts(c),
+        capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
+      }),
       eventRoutes({ feed: events }),
       reportRoutes({ store, catalog, clock }),
       meRoutes(),

@@ -160,8 +160,13 @@ export function queueHandling(type: StatusType, fallback?: QueueMode): { mode: Q
   return { mode, reason: own.pauseReason ?? defaultPauseReason(type.name) };
 }
 
+/** A status type with its queue handling filled in. */
+export type StatusTypeShown = StatusType & {
+  pbxPresence: { freepbx: { queues: QueueMode; pauseReason: string } };
+};
+
 /** The type as the API shows it: queue handling filled in, so a client sees what the PBX will get. */
-export function withQueueHandling(type: StatusType, fallback?: QueueMode): StatusType {
+export function withQueueHandling(type: StatusType, fallback?: QueueMode): StatusTypeShown {
   const { mode, reason } = queueHandling(type, fallback);
   const freepbx = { ...type.pbxPresence.freepbx, queues: mode, pauseReason: reason };
   return { ...type, pbxPresence: { ...type.pbxPresence, freepbx } };
