@@ -280,6 +280,11 @@ export class FakeAmiServer {
     );
   }
 
+  /** Members app_queue would ring for a new caller: the unpaused ones (paused members are skipped). */
+  ringableMembers(queue: string): FakeMember[] {
+    return (this.queues.get(queue) ?? []).filter((m) => !m.paused);
+  }
+
   member(queue: string, iface: string): FakeMember | undefined {
     return this.queues.get(queue)?.find((m) => m.interface.toLowerCase() === iface.toLowerCase());
   }
