@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isSafePauseReason } from '../../status/index.js';
-import { DEFAULT_PRESENCE_MAPS } from '../sync/presence-map.js';
+import { DEFAULT_PRESENCE_MAP } from '../sync/presence-map.js';
 
 const durationMs = z.number().int().positive();
 
@@ -144,13 +144,12 @@ const syncSchema = z
   .strict();
 
 /** Phone-side fact → status type id or "@interrupted"; keys in src/bridge/sync/presence-map.ts. */
-const presenceMapSchema = (kind: 'freepbx' | '3cx') =>
-  z
-    .record(z.string(), z.string().min(1))
-    .default({ ...DEFAULT_PRESENCE_MAPS[kind] })
-    .describe(
-      'phone-side fact → status type id or "@interrupted", e.g. {"dnd:on": "on-break", "dnd:off": "@interrupted"}',
-    );
+const presenceMapSchema = z
+  .record(z.string(), z.string().min(1))
+  .default({ ...DEFAULT_PRESENCE_MAP })
+  .describe(
+    'phone-side fact → status type id or "@interrupted", e.g. {"dnd:on": "on-break", "dnd:off": "@interrupted"}',
+  );
 
 const backoffSchema = z
   .object({ initialMs: durationMs.default(500), maxMs: durationMs.default(30_000) })
@@ -175,7 +174,7 @@ const freepbxSchema = z
     backoff: backoffSchema,
     memberInterfaceTemplate: z.string().min(1).default('Local/{ext}@from-queue/n'),
     stateInterfaceTemplate: z.string().min(1).default('hint:{ext}@ext-local'),
-    presenceMap: presenceMapSchema('freepbx'),
+    presenceMap: presenceMapSchema,
   })
   .strict();
 
@@ -197,7 +196,7 @@ const threeCxSchema = z
       .strict()
       .default({ enabled: false }),
     backoff: backoffSchema,
-    presenceMap: presenceMapSchema('3cx'),
+    presenceMap: presenceMapSchema,
   })
   .strict();
 

@@ -12,16 +12,17 @@ import type { DesiredSettings, PbxKind, PhonePresence } from '../../adapters/pbx
 export const RESUME_INTERRUPTED = '@interrupted';
 
 /**
- * Shipped defaults, so pressing DND on the phone (FreePBX *76) or picking a "not available" profile in 3CX is a
- * break, and undoing it goes back to what the agent had; anything else the phone changes is reverted, visibly.
+ * Shipped default of every connection, so pressing DND on the phone (FreePBX *76) or picking a "not available" profile
+ * in a 3CX app is a break, and undoing it goes back to what the agent had; anything else the phone changes is
+ * reverted, visibly. One map serves both kinds: 3CX never reports DND, and FreePBX reports presence states in lower
+ * case (`presence:away`), so each platform only ever hits its own keys.
  */
-export const DEFAULT_PRESENCE_MAPS: Readonly<Record<PbxKind, Readonly<Record<string, string>>>> = {
-  freepbx: { 'dnd:on': 'on-break', 'dnd:off': RESUME_INTERRUPTED },
-  '3cx': {
-    'presence:Away': 'on-break',
-    'presence:Out of office': 'on-break',
-    'presence:Available': RESUME_INTERRUPTED,
-  },
+export const DEFAULT_PRESENCE_MAP: Readonly<Record<string, string>> = {
+  'dnd:on': 'on-break',
+  'dnd:off': RESUME_INTERRUPTED,
+  'presence:Away': 'on-break',
+  'presence:Out of office': 'on-break',
+  'presence:Available': RESUME_INTERRUPTED,
 };
 
 export function factKeys(presence: PhonePresence): string[] {
@@ -52,6 +53,8 @@ export function isEcho(presence: PhonePresence, pushed: DesiredSettings | null, 
 /**
  * FreePBX pauses a member (and pauses a static member it cannot remove, with the same reason), so a pause with the
  * pushed reason is ours whatever the mode; 3CX has no pause: every status without queue login is LoggedOut there.
+ * A member added paused without a reason is our QueueAdd on an Asterisk that ignores QueueAdd's Reason (< 20.12):
+ * the adapter re-pauses it with the reason right away.
  */
 function isQueueEcho(
   q: NonNullable<PhonePresence['queue']>,
@@ -61,7 +64,9 @@ function isQueueEcho(
   const memberStays = wish.loggedIn || (kind === 'freepbx' && wish.mode === 'pause');
   if (q.loggedIn !== undefined && q.loggedIn !== memberStays) return false;
   if (q.paused === false) return wish.loggedIn;
-  if (q.paused === true) return !wish.loggedIn && (q.reason === undefined || q.reason === wish.reason);
+  const addedWithoutReason = q.loggedIn === true && q.reason === '';
+  if (q.paused === true)
+    return !wish.loggedIn && (q.reason === undefined || q.reason === wish.reason || addedWithoutReason);
   return true;
 }
 
