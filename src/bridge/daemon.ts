@@ -29,7 +29,9 @@ import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
 import { capabilitiesOf, createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
-import { PbxRegistry, defaultNodeName } from './sync/pbx-registry.js';
+import { PbxRegistry } from './sync/pbx-registry.js';
+import { DaemonRoster } from './ha/daemon-roster.js';
+import { createIdentity } from './ha/identity.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
@@ -140,6 +142,15 @@ export class Daemon {
     // PBX connections and the sync pipeline
     const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
+    // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
+    const identity = createIdentity(config.ha.nodeName);
+    const roster = new DaemonRoster(redis, keys, identity, log.child({ component: 'ha' }), {
+      intervalMs: Math.max(200, Math.floor(config.ha.leaseTtlMs / 3)),
+      staleMs: config.ha.leaseTtlMs * 3,
+      ...(this.options.version ? { version: this.options.version } : {}),
+    });
+    this.onStop('daemon roster', () => roster.stop());
+    await roster.start();
     const pbx = new PbxRegistry(config.pbx, (c) => createAdapter(c, log), {
       redis,
       keys,
@@ -147,7 +158,7 @@ export class Daemon {
       log: log.child({ component: 'pbx' }),
       streamMaxLen: config.redis.streamMaxLen,
       clock,
-      nodeName: config.ha.nodeName ?? defaultNodeName(),
+      identity,
       leaseTtlMs: config.ha.leaseTtlMs,
     });
     const sync = new SyncPipeline(
@@ -258,6 +269,7 @@ export class Daemon {
         report: () => pbx.report(),
         syncCounts: (c) => sync.counts(c),
         capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
+        roster: () => roster.read(),
       }),
       eventRoutes({ feed: events }),
       reportRoutes({ store, catalog, clock }),
@@ -280,9 +292,12 @@ export class Daemon {
       await app.close();
     });
     await app.listen({ host: config.server.host, port: config.server.port });
+    const base = publicBase(config.server.host, this.address as string);
     log.info(
       {
         address: this.address,
+        console: `${base}/console`,
+        ...(config.server.docs ? { docs: `${base}/docs` } : {}),
         redis: describeRedis(config.redis),
         embeddedRedis: Boolean(embedded),
       },
@@ -317,7 +332,15 @@ export class Daemon {
 
   private keyRing(): KeyRing {
     const { auth } = this.options.config;
-    if (auth.keys.length > 0) return new KeyRing(auth.keys);
+    if (auth.keys.length > 0) {
+      if (!auth.keys.some((k) => k.role === 'admin')) {
+        this.options.log.warn(
+          { keys: auth.keys.map((k) => k.name) },
+          'no admin key configured: nobody can create status types or manage users; add an admin key to auth.keys or set PB_ADMIN_KEY',
+        );
+      }
+      return new KeyRing(auth.keys);
+    }
     const generated = ensureGeneratedAdminKey(auth.generatedKeyFile);
     this.options.log.warn(
       { file: generated.path, created: generated.created },
@@ -325,6 +348,13 @@ export class Daemon {
     );
     return new KeyRing([generated.key]);
   }
+}
+
+/** Where people open the console and docs: the listen address, or this machine when it listens everywhere. */
+function publicBase(host: string, address: string): string {
+  if (host === '0.0.0.0' || host === '::') return address;
+  const port = new URL(address).port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Where the daemon's Redis is, for the start-up log (never a password). */

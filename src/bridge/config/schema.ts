@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isSafePauseReason } from '../../status/index.js';
-import { DEFAULT_PRESENCE_MAP } from '../sync/presence-map.js';
+import { DEFAULT_PRESENCE_MAP, RESUME_INTERRUPTED } from '../sync/presence-map.js';
 
 const durationMs = z.number().int().positive();
 
@@ -108,9 +108,17 @@ const authSchema = z
     path: ['keys'],
   });
 
+/** A status type id as the API accepts it: anything else can never name a type (see config/status-references.ts). */
+const statusTypeIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,39}$/,
+    'not a status type id: lower-case letters, digits and "-", e.g. on-break',
+  );
+
 const statusSchema = z
   .object({
-    defaultOnShiftStart: z.string().min(1).default('active'),
+    defaultOnShiftStart: statusTypeIdSchema.default('active'),
     connectionTimeoutSeconds: z.number().int().min(5).max(86_400).default(90),
     requireShift: z.boolean().default(false),
     /** After-call work: seconds after a call ends during which the user still counts as engaged. 0 = off. */
@@ -145,7 +153,7 @@ const syncSchema = z
 
 /** Phone-side fact → status type id or "@interrupted"; keys in src/bridge/sync/presence-map.ts. */
 const presenceMapSchema = z
-  .record(z.string(), z.string().min(1))
+  .record(z.string(), z.union([z.literal(RESUME_INTERRUPTED), statusTypeIdSchema]))
   .default({ ...DEFAULT_PRESENCE_MAP })
   .describe(
     'phone-side fact → status type id or "@interrupted", e.g. {"dnd:on": "on-break", "dnd:off": "@interrupted"}',
@@ -214,14 +222,24 @@ const haSchema = z
      * another daemon takes over within about ttl + ttl/3.
      */
     leaseTtlMs: z.number().int().min(1_000).max(120_000).default(6_000),
-    /** Name of this daemon in GET /v1/pbx and logs; defaults to "<hostname>-<pid>". */
-    nodeName: z.string().min(1).max(100).optional(),
+    /**
+     * Name of this daemon in GET /v1/pbx and logs; defaults to "<hostname>-<pid>". Leases never depend on it
+     * (their owner adds a random instance id), but give each daemon its own name or leave it unset.
+     */
+    nodeName: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, ".", "_", ":" and "-" only')
+      .optional(),
   })
   .strict();
 
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** auto: readable lines when stdout is a terminal, JSON lines otherwise (journald, Docker, log shippers). */
+    format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   })
   .strict();
 

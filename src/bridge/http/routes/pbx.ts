@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { PbxCapabilities } from '../../../adapters/pbx.js';
+import type { RosterView } from '../../ha/daemon-roster.js';
 import type { PbxConnectionReport } from '../../sync/pbx-registry.js';
 import type { SyncCounts } from '../../sync/sync-worker.js';
 import { authorize } from '../auth.js';
@@ -50,14 +51,38 @@ const connection = z.object({
   reconnects: z.number(),
   lastEventAt: z.string().nullable(),
   lastError: z.string().nullable(),
-  heldBy: z.string().nullable().describe('the daemon holding the connection (one at a time, by Redis lease)'),
+  heldBy: z
+    .string()
+    .nullable()
+    .describe('node name of the daemon holding the connection (one at a time, by Redis lease)'),
+  heldByInstance: z
+    .string()
+    .nullable()
+    .describe(
+      "that daemon's instance id: random per process, unique even when two daemons share a node name",
+    ),
   sync: backlog.describe("this connection's sync jobs: pending (waiting, delayed, active) and failed"),
   capabilities,
+});
+
+const daemon = z.object({
+  nodeName: z.string().describe('ha.nodeName, or <hostname>-<pid> when unset'),
+  instanceId: z.string().describe('random per process start'),
+  startedAt: z.string(),
+  lastSeenAt: z.string().describe("the daemon's last heartbeat (every ha.leaseTtlMs / 3)"),
+  version: z.string().nullable(),
+  self: z.boolean().describe('the daemon answering this request'),
 });
 
 const body = z.object({
   connections: z.array(connection),
   sync: backlog.describe('sync job backlog of all connections'),
+  daemons: z.array(daemon).describe('the daemons running on this Redis (key prefix)'),
+  duplicateNodeNames: z
+    .array(z.string())
+    .describe(
+      'node names used by more than one running daemon: harmless for the leases, but heldBy becomes ambiguous; give each daemon its own ha.nodeName or leave it unset',
+    ),
 });
 
 export const pbxRoutes =
@@ -65,6 +90,7 @@ export const pbxRoutes =
     report: () => Promise<PbxConnectionReport[]>;
     syncCounts: (connection?: string) => Promise<SyncCounts>;
     capabilities: (connection: string) => PbxCapabilities;
+    roster: () => Promise<RosterView>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
@@ -80,7 +106,11 @@ export const pbxRoutes =
       },
       async (request) => {
         authorize(request, { roles: ['admin', 'supervisor'] });
-        const [counts, reports] = await Promise.all([deps.syncCounts(), deps.report()]);
+        const [counts, reports, roster] = await Promise.all([
+          deps.syncCounts(),
+          deps.report(),
+          deps.roster(),
+        ]);
         const perConnection = await Promise.all(reports.map((r) => deps.syncCounts(r.id)));
         return {
           connections: reports.map((r, i) => ({
@@ -92,10 +122,13 @@ export const pbxRoutes =
             lastEventAt: r.lastEventAt,
             lastError: r.lastError,
             heldBy: r.heldBy,
+            heldByInstance: r.heldByInstance,
             sync: perConnection[i] as SyncCounts,
             capabilities: deps.capabilities(r.id),
           })),
           sync: counts,
+          daemons: roster.daemons,
+          duplicateNodeNames: roster.duplicateNodeNames,
         };
       },
     );
