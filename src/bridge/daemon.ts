@@ -10,7 +10,7 @@ import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
 import { OverageReplanner } from './catalog/overage-replan.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
-import type { Config } from './config/schema.js';
+import type { Config, PbxConfig } from './config/schema.js';
 import { checkStatusReferences, statusReferences } from './config/status-references.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
@@ -29,12 +29,13 @@ import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
-import { createAdapter } from './sync/adapter-factory.js';
+import { capabilitiesOf, createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry } from './sync/pbx-registry.js';
 import { DaemonRoster } from './ha/daemon-roster.js';
 import { createIdentity } from './ha/identity.js';
 import { SyncRecords } from './sync/sync-record.js';
+import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
 import { UserService } from './users/user-service.js';
@@ -179,6 +180,13 @@ export class Daemon {
         log: log.child({ component: 'sync' }),
         clock,
         usersOf: (c) => extensions.usersOf(c),
+        notices: new RevertNotices(
+          redis,
+          keys,
+          config.redis.streamMaxLen,
+          log.child({ component: 'sync' }),
+          clock,
+        ),
       },
       config.pbx.map((c) => c.id),
       config.sync,
@@ -214,6 +222,7 @@ export class Daemon {
         metrics: this.metrics,
         log: log.child({ component: 'pbx-inbound' }),
         reconcile: (c) => sync.reconcile(c),
+        revert: (notice) => sync.revert(notice),
       },
       sync,
     );
@@ -254,6 +263,7 @@ export class Daemon {
         statusTypes,
         statusTypeUsage: (id) => store.statusTypeUsage(id),
         configReferences: references,
+        queueModeFallback: config.sync.queueMode,
       }),
       userRoutes({
         users,
@@ -266,6 +276,7 @@ export class Daemon {
       pbxRoutes({
         report: () => pbx.report(),
         syncCounts: (c) => sync.counts(c),
+        capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
         roster: () => roster.read(),
       }),
       eventRoutes({ feed: events }),

@@ -76,6 +76,12 @@ export interface UserState {
    * not one per activity (see activities.ts).
    */
   staleCheckAt: string | null;
+  /**
+   * What a phone-side change interrupted: the PBX selected `by` while `statusId` was the status (or the upcoming
+   * one); `resumeInterrupted` goes back to it. Kept while `by` is the current or upcoming status (interruption.ts).
+   * Optional: states stored before it existed have none.
+   */
+  interrupted?: Interruption | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
@@ -93,6 +99,11 @@ export interface CurrentStatus {
   requestedBy: RequestedBy | null;
   /** Free text a supervisor gave with a forced change; else null. */
   reason: string | null;
+}
+
+export interface Interruption {
+  statusId: string;
+  by: string;
 }
 
 /** Span closed by an applied status change; appended to history in the same commit. */
@@ -128,6 +139,8 @@ type CommandBody =
   | { type: 'beginActivity'; activity: { id: string; kind: ActivityKind; source: string } }
   | { type: 'endActivity'; activityId: string }
   | { type: 'endWrapUp' }
+  /** A phone-side change asks to go back to the status an earlier phone-side change interrupted. */
+  | { type: 'resumeInterrupted' }
   /** Timer fired: wrap-up for `activityId` is over (stale if the wrap-up is no longer that one). */
   | { type: 'wrapUpElapsed'; activityId: string }
   | { type: 'heartbeat' }
@@ -163,7 +176,10 @@ export type DomainEventType =
   | 'user.shift.started'
   | 'user.shift.ended'
   | 'user.directory.changed'
-  /** Internal (not sent to clients): a wrap-up finished; its interval goes to the activity log for reports. */
+  /**
+   * Wrap-up is over (elapsed, ended early, or replaced by a later call's); internal: it triggers the PBX sync that
+   * unpauses queues, and its interval (from the call's end to `to`) goes to the activity log for reports.
+   */
   | 'user.wrap-up.ended';
 
 export interface DomainEvent {

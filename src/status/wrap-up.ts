@@ -53,6 +53,7 @@ export function settleExpiredWrapUp(d: Draft): boolean {
   return true;
 }
 
+/** The event is what makes the PBX sync run when no upcoming status follows (queues are paused for wrap-up). */
 function finishWrapUp(d: Draft): void {
   if (d.state.wrapUp) recordWrapUp(d, d.state.wrapUp);
   update(d, { wrapUp: null });
@@ -62,5 +63,5 @@ function finishWrapUp(d: Draft): void {
 /** Ended now, or when its time ran out if that was earlier (a late timer must not lengthen it). */
 function recordWrapUp(d: Draft, wrapUp: NonNullable<UserState['wrapUp']>): void {
   const to = isAfter(wrapUp.until, d.ctx.now) ? d.ctx.now : wrapUp.until;
-  emit(d, 'user.wrap-up.ended', { activityId: wrapUp.activityId, from: wrapUp.since, to });
+  emit(d, 'user.wrap-up.ended', { wrapUp, activityId: wrapUp.activityId, from: wrapUp.since, to });
 }

@@ -97,6 +97,7 @@ export const cmd = {
   }),
   end: (activityId: string): Command => ({ type: 'endActivity', activityId }),
   endWrapUp: (): Command => ({ type: 'endWrapUp' }),
+  resume: (): Command => ({ type: 'resumeInterrupted', actor: ACTORS.pbx }),
   wrapUpElapsed: (activityId: string): Command => ({ type: 'wrapUpElapsed', activityId }),
   startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: ACTORS.user }),
   endShift: (): Command => ({ type: 'endShift', actor: ACTORS.user }),

@@ -117,6 +117,7 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('endActivity' as const), activityId: activityArb }), weight: 2 },
   { arbitrary: fc.constant({ type: 'freshEnd' as const }), weight: 5 },
   { arbitrary: fc.constant({ type: 'endWrapUp' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'resumeInterrupted' as const, actor: ACTORS.pbx }), weight: 2 },
   {
     arbitrary: fc.record({ type: fc.constant('wrapUpElapsed' as const), activityId: activityArb }),
     weight: 1,
@@ -353,6 +354,12 @@ class Simulation {
     if (config.requireShift && !state.shift) expect(state.status.id).toBe('offline');
     expect(new Set(state.activities.map((a) => a.id)).size).toBe(state.activities.length);
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);
+    // A remembered phone-side interruption always belongs to the current or upcoming status, never to itself.
+    const interrupted = state.interrupted;
+    if (interrupted) {
+      expect([state.status.id, state.upcoming?.id]).toContain(interrupted.by);
+      expect(interrupted.statusId).not.toBe(interrupted.by);
+    }
   }
 }
 

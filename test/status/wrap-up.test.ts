@@ -69,7 +69,7 @@ describe('a wrap-up whose time is up before its timer ran', () => {
     expect(next.status).toMatchObject({ id: 'lunch', since: at(75), cause: 'deferred' });
     expect(types(events)).toContain('user.status.changed');
     // The wrap-up ended when its time ran out, not when the late command came.
-    expect(eventOf(events, 'user.wrap-up.ended').data).toEqual({
+    expect(eventOf(events, 'user.wrap-up.ended').data).toMatchObject({
       activityId: 'c1',
       from: at(40),
       to: at(70),
@@ -95,12 +95,18 @@ describe('wrapUpElapsed (timer)', () => {
     expect(types(events)).toEqual(['user.wrap-up.ended', 'user.upcoming.changed', 'user.status.changed']);
   });
 
-  it('ends the wrap-up without a status change when nothing is upcoming', () => {
+  it('ends the wrap-up without a status change when nothing is upcoming; the event lets the PBX unpause', () => {
     const state = after([[cmd.end('c1'), 40]], env, onCall());
     const { next, events } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.version).toBe(state.version + 1);
     expect(types(events)).toEqual(['user.wrap-up.ended']);
+    expect(events[0]?.data).toEqual({
+      wrapUp: { activityId: 'c1', since: at(40), until: at(70) },
+      activityId: 'c1',
+      from: at(40),
+      to: at(70),
+    });
   });
 
   it('is stale (no-op) without a wrap-up', () => {
@@ -120,7 +126,7 @@ describe('wrapUpElapsed (timer)', () => {
     expectNoop(state, cmd.wrapUpElapsed('c1'), 70, env);
     // The replaced wrap-up is recorded as ended when the later call's began (its time was not up yet).
     const replaced = run(after([[cmd.begin('c2'), 50]], env, inWrapUp()), cmd.end('c2'), 60, env);
-    expect(eventOf(replaced.events, 'user.wrap-up.ended').data).toEqual({
+    expect(eventOf(replaced.events, 'user.wrap-up.ended').data).toMatchObject({
       activityId: 'c1',
       from: at(40),
       to: at(60),
@@ -147,7 +153,7 @@ describe('endWrapUp (API)', () => {
     const { next } = run(inWrapUp(), cmd.endWrapUp(), 45, env);
     expect(next.wrapUp).toBeNull();
     expect(next.status).toMatchObject({ id: 'lunch', since: at(45), cause: 'deferred' });
-    expect(run(inWrapUp(), cmd.endWrapUp(), 45, env).events[0]?.data).toEqual({
+    expect(run(inWrapUp(), cmd.endWrapUp(), 45, env).events[0]?.data).toMatchObject({
       activityId: 'c1',
       from: at(40),
       to: at(45),

@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../../status/day-boundary.js';
+import { isSafePauseReason } from '../../status/index.js';
+import { DEFAULT_PRESENCE_MAP, RESUME_INTERRUPTED } from '../sync/presence-map.js';
 
 const durationMs = z.number().int().positive();
 
@@ -150,23 +152,37 @@ const statusSchema = z
   })
   .strict();
 
+const pauseReason = z
+  .string()
+  .min(1)
+  .refine(isSafePauseReason, 'at most 79 bytes, without ";", ",", "|" or control characters');
+
 const syncSchema = z
   .object({
     /** Periodic full re-sync of every user (repairs drift). */
     reconcileIntervalSeconds: z.number().int().min(10).default(300),
-    /** Queue handling for statuses without queue login: remove the member, or pause it with the status name. */
-    queueMode: z.enum(['logout', 'pause']).default('logout'),
+    /**
+     * Deprecated (per status type now: pbxPresence.freepbx.queues). When set, the queue handling of every type that
+     * sets none, replacing the defaults (Offline logs out, other types without queue login pause).
+     */
+    queueMode: z.enum(['logout', 'pause']).optional(),
+    /** An upcoming status that takes no queue calls stops queue calls (pause/logout) and sets DND at once. */
+    routeOnUpcoming: z.boolean().default(true),
+    /** During wrap-up, queue members that would take calls are paused with `wrapUpPauseReason`. */
+    pauseDuringWrapUp: z.boolean().default(true),
+    wrapUpPauseReason: pauseReason.default('Wrap-up'),
     attempts: z.number().int().min(1).max(100).default(8),
     backoffMs: durationMs.default(500),
     concurrency: z.number().int().min(1).max(1000).default(20),
   })
   .strict();
 
+/** Phone-side fact → status type id or "@interrupted"; keys in src/bridge/sync/presence-map.ts. */
 const presenceMapSchema = z
-  .record(z.string(), statusTypeIdSchema)
-  .default({})
+  .record(z.string(), z.union([z.literal(RESUME_INTERRUPTED), statusTypeIdSchema]))
+  .default({ ...DEFAULT_PRESENCE_MAP })
   .describe(
-    'phone-side fact → status type id, e.g. {"dnd:on": "on-break", "presence:Away": "idle"}; keys in src/bridge/sync/presence-map.ts',
+    'phone-side fact → status type id or "@interrupted", e.g. {"dnd:on": "on-break", "dnd:off": "@interrupted"}',
   );
 
 const backoffSchema = z

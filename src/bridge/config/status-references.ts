@@ -12,6 +12,7 @@
  * A new setting that names a status type is one more row in statusReferences().
  */
 import { BUILT_IN_IDS, isBuiltIn, type Catalog } from '../../status/index.js';
+import { RESUME_INTERRUPTED } from '../sync/presence-map.js';
 import type { Config } from './schema.js';
 
 export interface StatusReference {
@@ -31,6 +32,7 @@ export function statusReferences(config: Pick<Config, 'status' | 'pbx'>): Status
   ];
   config.pbx.forEach((pbx, i) => {
     for (const [fact, id] of Object.entries(pbx.presenceMap)) {
+      if (id === RESUME_INTERRUPTED) continue; // "back to the interrupted status", not a type
       refs.push({ path: `pbx[${i}].presenceMap["${fact}"]`, id });
     }
   });

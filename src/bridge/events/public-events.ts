@@ -20,6 +20,7 @@ export const PUBLIC_EVENT_TYPES: ReadonlySet<string> = new Set([
   'status-type.changed',
   'pbx.sync.failed',
   'pbx.connection.changed',
+  'pbx.change.reverted',
 ]);
 
 export function isPublic(entry: StreamEntry): boolean {

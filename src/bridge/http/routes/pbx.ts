@@ -1,6 +1,7 @@
 /** GET /v1/pbx: each PBX connection's state and the sync backlog (admin, supervisor). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { PbxCapabilities } from '../../../adapters/pbx.js';
 import type { RosterView } from '../../ha/daemon-roster.js';
 import type { PbxConnectionReport } from '../../sync/pbx-registry.js';
 import type { SyncCounts } from '../../sync/sync-worker.js';
@@ -13,6 +14,34 @@ const backlog = z.object({
   active: z.number(),
   failed: z.number(),
 });
+
+const support = z
+  .enum(['supported', 'partial', 'unsupported'])
+  .describe('"partial": works with the limits `how` names; "unsupported": the platform cannot do it');
+const capability = <T extends z.ZodRawShape>(extra: T) =>
+  z.object({
+    support,
+    how: z.string().describe('what the bridge does on the wire, or why it cannot'),
+    ...extra,
+  });
+
+const capabilities = z
+  .object({
+    presence: capability({}).describe('the status shown on phones (FreePBX presence, 3CX status profile)'),
+    dnd: capability({}),
+    queueLogin: capability({ scope: z.enum(['per-queue', 'global']) }),
+    queuePause: capability({ reason: z.boolean().describe('a pause carries a reason code') }),
+    ringMyMobile: capability({}),
+    externalCalls: capability({
+      directions: z
+        .array(z.enum(['outbound', 'inbound']))
+        .describe('which external calls the switch controls'),
+    }),
+    phoneSideChanges: capability({
+      seen: z.array(z.string()).describe('phone-side changes reported, as presenceMap keys'),
+    }),
+  })
+  .describe('what each status-type setting does on this platform');
 
 const connection = z.object({
   id: z.string(),
@@ -33,6 +62,7 @@ const connection = z.object({
       "that daemon's instance id: random per process, unique even when two daemons share a node name",
     ),
   sync: backlog.describe("this connection's sync jobs: pending (waiting, delayed, active) and failed"),
+  capabilities,
 });
 
 const daemon = z.object({
@@ -59,6 +89,7 @@ export const pbxRoutes =
   (deps: {
     report: () => Promise<PbxConnectionReport[]>;
     syncCounts: (connection?: string) => Promise<SyncCounts>;
+    capabilities: (connection: string) => PbxCapabilities;
     roster: () => Promise<RosterView>;
   }): FastifyPluginAsyncZod =>
   async (app) => {
@@ -69,7 +100,7 @@ export const pbxRoutes =
         schema: {
           tags: ['pbx'],
           security: [{ bearer: [] }],
-          summary: 'PBX connections and sync backlog',
+          summary: 'PBX connections, what each can do, and the sync backlog',
           response: { 200: body, ...errorResponses() },
         },
       },
@@ -93,6 +124,7 @@ export const pbxRoutes =
             heldBy: r.heldBy,
             heldByInstance: r.heldByInstance,
             sync: perConnection[i] as SyncCounts,
+            capabilities: deps.capabilities(r.id),
           })),
           sync: counts,
           daemons: roster.daemons,

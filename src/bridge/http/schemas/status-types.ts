@@ -1,5 +1,6 @@
 /** Request and response schemas of /v1/status-types. */
 import { z } from 'zod';
+import { isSafePauseReason } from '../../../status/index.js';
 import { isoTime, statusTypeId } from './common.js';
 
 const presenceState = z.enum([
@@ -43,6 +44,18 @@ const presenceMessage = z
 const PRODUCTIVE =
   'time in it is work; reports count time in types that are not as break (non-productive) time';
 const productive = z.boolean();
+const queueMode = z
+  .enum(['pause', 'logout'])
+  .describe(
+    'how the status shows in FreePBX queues when it takes no queue calls: a paused member, or no member ' +
+      '(static members are paused instead). Default: logout for Offline, pause for every other type',
+  );
+const pauseReason = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(isSafePauseReason, 'at most 79 bytes, without ";", ",", "|" or control characters')
+  .describe("queue pause reason code (app_queue PausedReason). Default: the type's name, made safe");
 
 const callHandling = z
   .object({ ringMyMobile: z.boolean(), queueLogin: z.boolean(), externalCalls: z.boolean() })
@@ -50,7 +63,13 @@ const callHandling = z
 const pbxPresence = z
   .object({
     freepbx: z
-      .object({ dnd: z.boolean(), presence: presenceState, message: presenceMessage.optional() })
+      .object({
+        dnd: z.boolean(),
+        presence: presenceState,
+        message: presenceMessage.optional(),
+        queues: queueMode.optional(),
+        pauseReason: pauseReason.optional(),
+      })
       .strict(),
     '3cx': z.object({ profile: z.string().trim().min(1).max(64) }).strict(),
   })
@@ -119,7 +138,9 @@ export const statusTypeBody = z
     limitPerShift: z.number().nullable(),
     allowedMinutes: z.number().nullable(),
     callHandling,
-    pbxPresence,
+    pbxPresence: pbxPresence.extend({
+      freepbx: pbxPresence.shape.freepbx.extend({ queues: queueMode, pauseReason: z.string() }),
+    }),
     productive: productive.describe(PRODUCTIVE),
     version: z.number(),
     createdAt: isoTime,
