@@ -1,19 +1,15 @@
 /**
  * Activities (calls, tasks, chats, interactions) make a user engaged. Begin and end are idempotent on
  * the activity id because PBX events arrive twice, late or out of order: an id that already ended is
- * remembered (a tombstone), so a late "begin" after its "end" does not reopen it.
- *
- * Tombstones are bounded: the last TOMBSTONE_LIMIT ends, none older than TOMBSTONE_TTL_SECONDS. A
- * duplicate later than that is not plausible, and the state must stay small.
+ * remembered (a tombstone, see tombstones.ts), so a late "begin" after its "end" does not reopen it.
  */
 import { CHANGED, NOOP, emit, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
-import type { Command, UserState } from './model.js';
-import { secondsBetween } from './time.js';
+import type { Command } from './model.js';
+import { remember } from './tombstones.js';
 import { startWrapUp } from './wrap-up.js';
 
-export const TOMBSTONE_LIMIT = 50;
-export const TOMBSTONE_TTL_SECONDS = 3600;
+export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './tombstones.js';
 
 type BeginActivity = Extract<Command, { type: 'beginActivity' }>;
 type EndActivity = Extract<Command, { type: 'endActivity' }>;
@@ -39,9 +35,4 @@ export function endActivity(d: Draft, { activityId }: EndActivity): Step {
   emit(d, 'user.activity.ended', { activity, endedAt: d.ctx.now, wrapUp: d.state.wrapUp });
   settleUpcoming(d);
   return CHANGED;
-}
-
-function remember(tombstones: UserState['endedActivities'], id: string, now: string) {
-  const recent = tombstones.filter((t) => secondsBetween(t.endedAt, now) < TOMBSTONE_TTL_SECONDS);
-  return [...recent, { id, endedAt: now }].slice(-TOMBSTONE_LIMIT);
 }

@@ -33,7 +33,7 @@ export function causeOf(actor: Actor): Cause {
  * disconnected agent online.
  */
 export function isForced(cause: Cause): boolean {
-  return cause === 'connection-lost' || cause === 'shift-end';
+  return cause === 'connection-lost' || cause === 'shift-end' || cause === 'missed-offer';
 }
 
 /** Why `statusId` may not be entered now, or null. */

@@ -14,12 +14,13 @@ import { upsertDirectory } from './directory.js';
 import { startDraft, type Draft, type Step } from './draft.js';
 import { DomainError } from './errors.js';
 import type { Command, Directory, DomainEvent, TimerRequest, UserState } from './model.js';
+import { beginOffer, endOffer, missOffer } from './offers.js';
 import { overageDue } from './overage.js';
 import { cancelUpcoming, selectStatus } from './select-status.js';
 import { endShift, startShift } from './shift-commands.js';
 import { OFFLINE } from './status-type.js';
 import { isValidTime } from './time.js';
-import { endWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
+import { endWrapUp, extendWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
 
 export type { DecideContext } from './context.js';
 export { isEngaged } from './engagement.js';
@@ -41,7 +42,11 @@ const HANDLERS: Handlers = {
   endShift,
   beginActivity,
   endActivity,
+  beginOffer,
+  endOffer,
+  missOffer,
   endWrapUp,
+  extendWrapUp,
   wrapUpElapsed,
   heartbeat,
   connectionTimeout,
@@ -72,6 +77,9 @@ export function newUserState(id: string, directory: Directory, now: string): Use
     status: { id: OFFLINE, since: now, cause: 'user' },
     upcoming: null,
     activities: [],
+    offers: [],
+    endedOffers: [],
+    missedOffers: { consecutive: 0, recent: [] },
     wrapUp: null,
     endedActivities: [],
     shift: null,

@@ -19,4 +19,6 @@ export {
 export { TIMER_KINDS, timerKey, type TimerKind } from './timers.js';
 export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './activities.js';
 export { shiftId } from './shifts.js';
+export { upgradeState } from './upgrade.js';
+export { OFFER_LIMIT, MISSED_RECENT_LIMIT } from './offers.js';
 export type { UpcomingReason } from './upcoming.js';

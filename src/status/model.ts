@@ -8,7 +8,15 @@
 export type ActivityKind = 'call' | 'task' | 'chat' | 'interaction';
 
 export type Cause =
-  'user' | 'deferred' | 'connection-lost' | 'shift-start' | 'shift-end' | 'pbx' | 'supervisor';
+  | 'user'
+  | 'deferred'
+  | 'connection-lost'
+  | 'shift-start'
+  | 'shift-end'
+  | 'pbx'
+  | 'supervisor'
+  /** Moved by the system after too many consecutive unanswered offers (status.missedOffers). */
+  | 'missed-offer';
 
 /** Who issued a command; decides the span cause of a direct selection (user/supervisor/pbx). */
 export type Actor = 'user' | 'supervisor' | 'integration' | 'pbx' | 'system';
@@ -17,6 +25,17 @@ export interface Activity {
   id: string;
   kind: ActivityKind;
   /** e.g. "api", "freepbx:main", "3cx:hq" */
+  source: string;
+  since: string;
+}
+
+/**
+ * A call ringing the user's phone that nobody has answered yet. Not an activity: it does not engage the user,
+ * defer a status, start a wrap-up or count as handle time. Answered, it ends and the call becomes an activity.
+ */
+export interface Offer {
+  /** Unique per ring attempt (a queue that rings the same agent again for the same caller makes a new offer). */
+  id: string;
   source: string;
   since: string;
 }
@@ -38,8 +57,17 @@ export interface UserState {
   status: { id: string; since: string; cause: Cause };
   upcoming: { id: string; selectedAt: string; cause: Cause } | null;
   activities: Activity[];
-  /** After-call work: still engaged until `until`. */
-  wrapUp: { activityId: string; until: string } | null;
+  /** Calls ringing the user's phone, oldest first (usually none or one). */
+  offers: Offer[];
+  /** Ids of recently ended offers, so a late duplicate "begin" is ignored. Bounded like endedActivities. */
+  endedOffers: Array<{ id: string; endedAt: string }>;
+  /**
+   * Offers that rang out: `consecutive` counts those in a row since the last answered offer or status the user
+   * picked; `recent` remembers the latest missed offer ids (bounded), so a miss reported twice counts once.
+   */
+  missedOffers: { consecutive: number; recent: string[] };
+  /** After-call work: still engaged from `since` (the call's end) until `until`. */
+  wrapUp: { activityId: string; since: string; until: string } | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
@@ -66,9 +94,20 @@ export type Command =
   | { type: 'endShift'; actor: Actor }
   | { type: 'beginActivity'; activity: { id: string; kind: ActivityKind; source: string } }
   | { type: 'endActivity'; activityId: string }
+  /** The user's phone rings with a call (idempotent on the offer id). */
+  | { type: 'beginOffer'; offer: { id: string; source: string } }
+  /** The ringing stopped: answered (the call becomes an activity) or not (caller gave up, answered elsewhere). */
+  | { type: 'endOffer'; offerId: string; answered: boolean }
+  /** The offer rang out unanswered (queue ring-no-answer); counts toward status.missedOffers. Idempotent. */
+  | { type: 'missOffer'; offerId: string; source: string }
   | { type: 'endWrapUp' }
-  /** Timer fired: wrap-up for `activityId` is over (stale if the wrap-up is no longer that one). */
-  | { type: 'wrapUpElapsed'; activityId: string }
+  /** More after-call work: moves the running wrap-up's end by `seconds` (bounded by wrapUpMaxSeconds). */
+  | { type: 'extendWrapUp'; seconds: number }
+  /**
+   * Timer fired: wrap-up for `activityId` is over. Stale if the wrap-up is no longer that one, or when `until`
+   * (absent in timers scheduled before wrap-ups could be extended) is not the wrap-up's current end.
+   */
+  | { type: 'wrapUpElapsed'; activityId: string; until?: string }
   | { type: 'heartbeat' }
   /** Timer fired: no heartbeat since `lastSeen` (stale if a newer heartbeat arrived). */
   | { type: 'connectionTimeout'; lastSeen: string }
@@ -84,6 +123,10 @@ export type DomainEventType =
   | 'user.connection.changed'
   | 'user.shift.started'
   | 'user.shift.ended'
+  | 'user.offer.started'
+  | 'user.offer.ended'
+  | 'user.offer.missed'
+  | 'user.wrap-up.changed'
   | 'user.directory.changed';
 
 export interface DomainEvent {
@@ -106,4 +149,8 @@ export interface DecideConfig {
   connectionTimeoutSeconds: number;
   /** Global wrap-up default in seconds after a call ends; 0 = off. */
   wrapUpSeconds: number;
+  /** The longest a wrap-up may last, counted from the call's end, once extended; 0 = extending is off. */
+  wrapUpMaxSeconds: number;
+  /** After `threshold` consecutive missed offers move the user to `statusId`; null = off. */
+  missedOffers: { threshold: number; statusId: string } | null;
 }

@@ -10,6 +10,7 @@ import { CHANGED, emit, update, type Draft, type Step } from './draft.js';
 import { isEngaged } from './engagement.js';
 import { DomainError } from './errors.js';
 import type { Command } from './model.js';
+import { resetMissedOffers } from './offers.js';
 import { openShift } from './shifts.js';
 import { OFFLINE } from './status-type.js';
 import { clearUpcoming } from './upcoming.js';
@@ -22,6 +23,7 @@ export function startShift(d: Draft, { statusId }: StartShift): Step {
   openShift(d);
   const refusal = checkEntry(d.state, statusId, d.ctx);
   if (refusal) return refusal;
+  resetMissedOffers(d);
   applyOrDefer(d, statusId, 'shift-start');
   return CHANGED;
 }

@@ -62,6 +62,7 @@ describe('time-in-status over HTTP', () => {
           displayName: 'Doe, "JD"',
           loggedInSeconds: 2700,
           occupancy: 0.3333,
+          missedOffers: 0,
           statuses: [
             { statusId: 'active', name: 'Active', seconds: 1800, entries: 1, overageSeconds: 0 },
             { statusId: 'idle', name: 'Idle', seconds: 900, entries: 0, overageSeconds: 0 },
@@ -107,10 +108,10 @@ describe('time-in-status over HTTP', () => {
       'attachment; filename="time-in-status_20240302T000000Z_20240303T000000Z.csv"',
     );
     expect(res.body.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy',
-      'r1,"Doe, ""JD""",active,Active,1800,1,0,2700,0.3333',
-      'r1,"Doe, ""JD""",idle,Idle,900,0,0,2700,0.3333',
-      'r2,Second,offline,Offline,300,1,0,0,',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy,missedOffers',
+      'r1,"Doe, ""JD""",active,Active,1800,1,0,2700,0.3333,0',
+      'r1,"Doe, ""JD""",idle,Idle,900,0,0,2700,0.3333,0',
+      'r2,Second,offline,Offline,300,1,0,0,,0',
       '',
     ]);
   });

@@ -136,6 +136,7 @@ describe('CSV', () => {
           displayName: 'Doe, "JD"',
           loggedInSeconds: 60,
           occupancy: null,
+          missedOffers: 2,
           statuses: [
             { statusId: 'active', name: 'Active', seconds: 60, entries: 1, overageSeconds: 0 },
             { statusId: 'offline', name: 'Offline', seconds: 30, entries: 1, overageSeconds: 0 },
@@ -144,9 +145,9 @@ describe('CSV', () => {
       ],
     });
     expect(csv.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy',
-      'u1,"Doe, ""JD""",active,Active,60,1,0,60,',
-      'u1,"Doe, ""JD""",offline,Offline,30,1,0,60,',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,loggedInSeconds,occupancy,missedOffers',
+      'u1,"Doe, ""JD""",active,Active,60,1,0,60,,2',
+      'u1,"Doe, ""JD""",offline,Offline,30,1,0,60,,2',
       '',
     ]);
   });

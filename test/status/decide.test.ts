@@ -18,6 +18,9 @@ describe('newUserState', () => {
       status: { id: 'offline', since: T0, cause: 'user' },
       upcoming: null,
       activities: [],
+      offers: [],
+      endedOffers: [],
+      missedOffers: { consecutive: 0, recent: [] },
       wrapUp: null,
       endedActivities: [],
       shift: null,
@@ -103,6 +106,7 @@ describe('DomainError', () => {
       'STATUS_LIMIT_REACHED',
       'STATUS_TYPE_NOT_FOUND',
       'USER_ENGAGED',
+      'WRAP_UP_LIMIT_REACHED',
     ]);
     for (const code of DOMAIN_ERROR_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
   });

@@ -51,7 +51,13 @@ export function catalogOf(...types: StatusType[]): Catalog {
 }
 
 export const CATALOG = catalogOf();
-export const CONFIG: DecideConfig = { requireShift: false, connectionTimeoutSeconds: 90, wrapUpSeconds: 0 };
+export const CONFIG: DecideConfig = {
+  requireShift: false,
+  connectionTimeoutSeconds: 90,
+  wrapUpSeconds: 0,
+  wrapUpMaxSeconds: 600,
+  missedOffers: null,
+};
 
 export interface Env {
   catalog?: Catalog;
@@ -75,7 +81,15 @@ export const cmd = {
   }),
   end: (activityId: string): Command => ({ type: 'endActivity', activityId }),
   endWrapUp: (): Command => ({ type: 'endWrapUp' }),
-  wrapUpElapsed: (activityId: string): Command => ({ type: 'wrapUpElapsed', activityId }),
+  /** The timer of the wrap-up for `activityId`; `until` defaults to what the state's wrap-up ends at (see run()). */
+  wrapUpElapsed: (activityId: string, until?: string): Command =>
+    until === undefined
+      ? { type: 'wrapUpElapsed', activityId }
+      : { type: 'wrapUpElapsed', activityId, until },
+  extendWrapUp: (seconds: number): Command => ({ type: 'extendWrapUp', seconds }),
+  offer: (id: string): Command => ({ type: 'beginOffer', offer: { id, source: 'freepbx:main' } }),
+  endOffer: (offerId: string, answered = false): Command => ({ type: 'endOffer', offerId, answered }),
+  miss: (offerId: string): Command => ({ type: 'missOffer', offerId, source: 'freepbx:main' }),
   startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: 'user' }),
   endShift: (): Command => ({ type: 'endShift', actor: 'user' }),
   heartbeat: (): Command => ({ type: 'heartbeat' }),

@@ -58,7 +58,17 @@ const configArb: fc.Arbitrary<DecideConfig> = fc.record({
   requireShift: fc.boolean(),
   connectionTimeoutSeconds: fc.constant(90),
   wrapUpSeconds: fc.constantFrom(0, 30, 120),
+  wrapUpMaxSeconds: fc.constantFrom(0, 60, 600),
+  missedOffers: fc.option(
+    fc.record({
+      threshold: fc.integer({ min: 1, max: 3 }),
+      statusId: fc.constantFrom('idle', 'lunch', 'ghost'),
+    }),
+    { freq: 3 },
+  ),
 });
+const OFFER_IDS = ['o1', 'o2', 'o3', 'o4'];
+const offerArb = fc.constantFrom(...OFFER_IDS);
 
 /**
  * A command, or a template resolved against the state when it runs: timers that are not stale, a new
@@ -70,7 +80,9 @@ type Template =
   | { type: 'freshOverage' }
   | { type: 'freshWrapUp' }
   | { type: 'freshBegin'; kind: ActivityKind }
-  | { type: 'freshEnd' };
+  | { type: 'freshEnd' }
+  | { type: 'freshOffer' }
+  | { type: 'freshMiss' };
 
 const statusArb = fc.constantFrom(...STATUS_IDS);
 const activityArb = fc.constantFrom(...ACTIVITY_IDS);
@@ -98,6 +110,38 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('endActivity' as const), activityId: activityArb }), weight: 2 },
   { arbitrary: fc.constant({ type: 'freshEnd' as const }), weight: 5 },
   { arbitrary: fc.constant({ type: 'endWrapUp' as const }), weight: 1 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('extendWrapUp' as const),
+      seconds: fc.integer({ min: 1, max: 60 }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('beginOffer' as const),
+      offer: fc.record({ id: offerArb, source: fc.constant('freepbx:main') }),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ type: fc.constant('freshOffer' as const) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('endOffer' as const),
+      offerId: offerArb,
+      answered: fc.boolean(),
+    }),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ type: fc.constant('freshMiss' as const) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('missOffer' as const),
+      offerId: offerArb,
+      source: fc.constant('freepbx:main'),
+    }),
+    weight: 1,
+  },
   {
     arbitrary: fc.record({ type: fc.constant('wrapUpElapsed' as const), activityId: activityArb }),
     weight: 1,
@@ -169,7 +213,15 @@ function resolve(template: Template, state: UserState, now: string): Command {
     case 'freshOverage':
       return { type: 'overageDue', statusId: state.status.id, since: state.status.since };
     case 'freshWrapUp':
-      return { type: 'wrapUpElapsed', activityId: state.wrapUp?.activityId ?? 'none' };
+      return {
+        type: 'wrapUpElapsed',
+        activityId: state.wrapUp?.activityId ?? 'none',
+        ...(state.wrapUp ? { until: state.wrapUp.until } : {}),
+      };
+    case 'freshOffer':
+      return { type: 'beginOffer', offer: { id: `r-${now}`, source: 'freepbx:main' } };
+    case 'freshMiss':
+      return { type: 'missOffer', offerId: state.offers[0]?.id ?? `m-${now}`, source: 'freepbx:main' };
     default:
       return template;
   }
@@ -183,11 +235,16 @@ const seen = {
   connectionLost: 0,
   overage: 0,
   shiftEnded: 0,
+  missedOffer: 0,
+  missedOfferMove: 0,
+  wrapUpExtended: 0,
 };
 
 class Simulation {
   state: UserState = newUserState(USER, DIRECTORY, T0);
   private changes = 0;
+  /** The last change was a wrap-up extension (which must stay within wrapUpMaxSeconds). */
+  private extendedLast = false;
   private lastSpanEnd = T0;
   /** The status the last applied change entered, and its cause. */
   private entered: { id: string; cause: string } = { id: 'offline', cause: 'user' };
@@ -237,6 +294,7 @@ class Simulation {
     expect(result.next.version).toBe(this.changes);
     for (const event of result.events) expect(event).toMatchObject({ userId: USER, at: now });
     for (const timer of result.timers) this.timers.set(timer.key, timer);
+    this.extendedLast = command.type === 'extendWrapUp';
     for (const event of result.events) this.observe(event.type, event.data, prev, result.next);
     this.checkEntriesWithinLimits(prev, result.next);
     this.state = result.next;
@@ -261,6 +319,9 @@ class Simulation {
     if (type === 'user.upcoming.changed' && /_/.test(String(data.reason))) seen.upcomingDropped++;
     if (type === 'user.overage.started') seen.overage++;
     if (type === 'user.shift.ended') seen.shiftEnded++;
+    if (type === 'user.offer.missed') seen.missedOffer++;
+    if (type === 'user.status.changed' && data.cause === 'missed-offer') seen.missedOfferMove++;
+    if (type === 'user.wrap-up.changed' && data.reason === 'extended') seen.wrapUpExtended++;
   }
 
   /**
@@ -284,6 +345,13 @@ class Simulation {
     if (!isEngaged(state, now)) expect(state.upcoming).toBeNull();
     if (config.requireShift && !state.shift) expect(state.status.id).toBe('offline');
     expect(new Set(state.activities.map((a) => a.id)).size).toBe(state.activities.length);
+    expect(new Set(state.offers.map((o) => o.id)).size).toBe(state.offers.length);
+    // An offer never engages: with nothing else going on, a ringing phone leaves no status waiting.
+    if (state.activities.length === 0 && !state.wrapUp) expect(state.upcoming).toBeNull();
+    if (state.wrapUp && this.extendedLast) {
+      const length = (Date.parse(state.wrapUp.until) - Date.parse(state.wrapUp.since)) / 1000;
+      expect(length).toBeLessThanOrEqual(config.wrapUpMaxSeconds);
+    }
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);
   }
 }

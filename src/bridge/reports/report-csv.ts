@@ -15,6 +15,7 @@ const HEADER = [
   'overageSeconds',
   'loggedInSeconds',
   'occupancy',
+  'missedOffers',
 ];
 
 export function csvField(value: string | number | null): string {
@@ -34,6 +35,7 @@ export function reportCsv(report: TimeInStatusReport): string {
       s.overageSeconds,
       user.loggedInSeconds,
       user.occupancy,
+      user.missedOffers,
     ]),
   );
   return [HEADER, ...rows].map((fields) => fields.map(csvField).join(',') + '\r\n').join('');

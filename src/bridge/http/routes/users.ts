@@ -17,6 +17,7 @@ import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/
 import {
   beginActivityBody,
   directoryBody,
+  extendWrapUpBody,
   historyPage,
   historyQuery,
   listUsersQuery,
@@ -288,6 +289,15 @@ export const userRoutes =
         summary: 'End wrap-up (after-call work) early',
         access: CHANGERS,
         toCommand: () => ({ type: 'endWrapUp' }),
+        answer: userAnswer,
+      },
+      {
+        method: 'POST',
+        url: '/users/:id/wrap-up/extend',
+        summary: 'Extend the running wrap-up (bounded by status.wrapUpMaxSeconds from the call end)',
+        access: CHANGERS,
+        body: extendWrapUpBody,
+        toCommand: (r) => ({ type: 'extendWrapUp', seconds: (r.body as { seconds: number }).seconds }),
         answer: userAnswer,
       },
       {

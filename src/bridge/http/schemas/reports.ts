@@ -45,6 +45,10 @@ export const timeInStatusReport = z
           .number()
           .nullable()
           .describe('time in activities while logged in / logged-in time (0..1); null when never logged in'),
+        missedOffers: z
+          .number()
+          .int()
+          .describe('offers (ringing calls) let ring out in the window while free and taking queue calls'),
         statuses: z.array(statusTotals),
       }),
     ),

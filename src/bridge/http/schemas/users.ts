@@ -44,7 +44,19 @@ export const userStateBody = z
     status: z.object({ ...typeRef, since: isoTime, cause: z.string() }),
     upcoming: z.object({ ...typeRef, selectedAt: isoTime }).nullable(),
     activities: z.array(activity),
-    wrapUp: z.object({ activityId: z.string(), until: isoTime }).nullable(),
+    offer: z
+      .object({ since: isoTime, source: z.string().describe('e.g. "freepbx:main"') })
+      .nullable()
+      .describe(
+        'the phone rings with an unanswered call (not an activity: it defers nothing); null otherwise',
+      ),
+    wrapUp: z
+      .object({
+        activityId: z.string().describe('the call whose after-call work this is'),
+        since: isoTime.describe('when the call ended'),
+        until: isoTime.describe('when the wrap-up ends unless extended or ended early'),
+      })
+      .nullable(),
     shift: z
       .object({ id: z.string(), startedAt: isoTime, usage: z.record(z.string(), z.number()) })
       .nullable(),
@@ -78,6 +90,16 @@ export const listUsersQuery = z
   .strict();
 
 export const selectStatusBody = z.object({ statusId: statusTypeId }).strict();
+export const extendWrapUpBody = z
+  .object({
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .describe('more seconds of wrap-up; the total from the call end stays within status.wrapUpMaxSeconds'),
+  })
+  .strict();
 export const statusChangeResult = z.object({ applied: z.boolean(), user: userStateBody });
 export const userResult = z.object({ user: userStateBody });
 /** The body is optional: "start my shift" with the configured default status is a POST without a body. */
