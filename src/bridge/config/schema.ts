@@ -189,6 +189,8 @@ const threeCxSchema = z
     callPollIntervalMs: durationMs.default(2_000),
     presencePollIntervalMs: durationMs.default(15_000),
     requestTimeoutMs: durationMs.default(10_000),
+    /** A ringing leg removed unanswered is a missed offer unless its call is connected elsewhere within this. */
+    missedOfferGraceMs: durationMs.max(60_000).default(3_000),
     externalCalls: z
       .object({ enabled: z.boolean().default(false) })
       .strict()
