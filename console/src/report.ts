@@ -128,6 +128,7 @@ export class ReportScreen extends HTMLElement {
       h('th', { scope: 'col' }, 'Agent'),
       h('th', { scope: 'col' }, 'Logged in'),
       h('th', { scope: 'col' }, 'Occupancy'),
+      h('th', { scope: 'col', title: 'Calls that rang out unanswered while available' }, 'Missed offers'),
       [...statuses].map(([id, name]) =>
         h('th', { scope: 'col' }, swatch(this.colors.get(id) ?? '#7f8c8d'), ` ${name}`),
       ),
@@ -140,6 +141,7 @@ export class ReportScreen extends HTMLElement {
         h('th', { scope: 'row' }, u.displayName),
         h('td', null, formatTotal(u.loggedInSeconds)),
         h('td', null, u.occupancy === null ? '—' : `${Math.round(u.occupancy * 100)} %`),
+        h('td', { class: 'missed-offers' }, String(u.missedOffers ?? 0)),
         [...statuses.keys()].map((id) => {
           const s = by.get(id);
           if (!s || s.seconds === 0) return h('td', { class: 'muted' }, '—');

@@ -48,7 +48,9 @@ export interface UserState {
   status: { id: string; name: string; color: string; since: string; cause?: string };
   upcoming: { id: string; name: string; color: string; selectedAt: string } | null;
   activities: Array<{ id: string; kind: ActivityKind; source: string; since: string }>;
-  wrapUp?: { activityId: string; until: string } | null;
+  /** The phone rings with a call nobody answered yet (not an activity). */
+  offer?: { since: string; source: string } | null;
+  wrapUp?: { activityId: string; since: string; until: string } | null;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
   overage: { since: string; allowedMinutes: number } | null;
   connection: { state: 'online' | 'lost' | 'unknown'; lastSeen: string | null };
@@ -83,6 +85,8 @@ export interface TimeInStatusReport {
     displayName: string;
     loggedInSeconds: number;
     occupancy: number | null;
+    /** Calls that rang out unanswered while the agent was available. */
+    missedOffers?: number;
     statuses: Array<{
       statusId: string;
       name: string;

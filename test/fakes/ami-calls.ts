@@ -26,9 +26,10 @@ interface MemberLegs {
   phone: FakeChannel;
 }
 
-export class AmiCalls {
-  private seq = 0x40;
+/** Asterisk never reuses a Uniqueid: one counter for every script in the process (the adapter tombstones them). */
+let seq = 0x40;
 
+export class AmiCalls {
   constructor(readonly fake: FakeAmiServer) {}
 
   /** An outside caller on the trunk, answered by the dialplan (Queue answers before ringing members). */
@@ -75,7 +76,7 @@ export class AmiCalls {
   open(prefix: string, linkedid: string | null, fields: Partial<FakeChannel>): FakeChannel {
     const uniqueid = this.nextUniqueid();
     const channel: FakeChannel = {
-      channel: `${prefix}-${hex(this.seq)}`,
+      channel: `${prefix}-${hex(seq)}`,
       uniqueid,
       linkedid: linkedid ?? uniqueid,
       ...fields,
@@ -88,7 +89,7 @@ export class AmiCalls {
   localPair(extension: string, linkedid: string): [FakeChannel, FakeChannel] {
     const base = { linkedid, context: 'from-queue', exten: extension };
     const one: FakeChannel = { ...base, channel: '', uniqueid: this.nextUniqueid(), state: '0' };
-    const name = `Local/${extension}@from-queue-${hex(this.seq)}`;
+    const name = `Local/${extension}@from-queue-${hex(seq)}`;
     const two: FakeChannel = { ...base, channel: `${name};2`, uniqueid: this.nextUniqueid(), state: '4' };
     one.channel = `${name};1`;
     this.fake.startChannel(one);
@@ -97,8 +98,8 @@ export class AmiCalls {
   }
 
   private nextUniqueid(): string {
-    this.seq += 1;
-    return `${EPOCH + this.seq}.${this.seq}`;
+    seq += 1;
+    return `${EPOCH + seq}.${seq}`;
   }
 
   hangUp(channel: FakeChannel, cause = NORMAL): void {
