@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'console/dist/**', 'coverage/**'],
+    ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/results/**', 'coverage/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * Builds the web console: console/src → console/dist (served by the daemon at /console).
+ * Builds the web console: console/src → dist/console (served by the daemon at /console). Part of `npm run build`
+ * (scripts/build.mjs); inside dist/ so the compiled daemon and its console always ship together.
  *
  *   node scripts/build-console.mjs
  *
  * esbuild bundles console/src/main.ts (ESM, code-split so each screen is its own chunk) and styles.css, minified
- * with source maps, into console/dist/assets under content-hashed names; console/index.html is copied to
- * console/dist/index.html with the hashed names filled in. Everything is written to a fresh folder first and
+ * with source maps, into dist/console/assets under content-hashed names; console/index.html is copied to
+ * dist/console/index.html with the hashed names filled in. Everything is written to a fresh folder first and
  * then swapped in, so a running daemon never serves half a build. Prints each file's size (raw and gzip).
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,8 +18,8 @@ import { build } from 'esbuild';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONSOLE = join(ROOT, 'console');
-const DIST = join(CONSOLE, 'dist');
-const STAGING = join(CONSOLE, `.dist-${process.pid}`);
+const DIST = join(ROOT, 'dist', 'console');
+const STAGING = join(ROOT, 'dist', `.console-${process.pid}`);
 
 /** Browsers the console supports: current Chromium and Firefox (and what they cover of Safari). */
 const TARGET = ['chrome115', 'firefox115', 'safari16.4'];
@@ -64,10 +65,10 @@ async function main() {
   report(result.metafile);
 }
 
-/** Replaces console/dist with the staged build (two renames; the old one is removed afterwards). */
+/** Replaces dist/console with the staged build (two renames; the old one is removed afterwards). */
 function swapIn() {
   mkdirSync(DIST, { recursive: true });
-  const old = join(CONSOLE, `.dist-old-${process.pid}`);
+  const old = join(ROOT, 'dist', `.console-old-${process.pid}`);
   renameSync(DIST, old);
   renameSync(STAGING, DIST);
   rmSync(old, { recursive: true, force: true });

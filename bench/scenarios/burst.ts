@@ -27,8 +27,9 @@ import { Api, forEachLimit, until } from '../lib/http.js';
 import { CpuMeter, KEYS, redisPid, startDaemon } from '../lib/procs.js';
 import { round } from '../lib/stats.js';
 
+/** On Break on the PBX: DND on and the queue member paused with reason "On Break" (a break is a pause). */
 const onBreak = (fake: FakeAmiServer, a: Agent): boolean =>
-  fake.db.get(`DND/${a.ext}`) === 'YES' && !fake.member(a.queue, MEMBER(a.ext));
+  fake.db.get(`DND/${a.ext}`) === 'YES' && fake.member(a.queue, MEMBER(a.ext))?.reason === 'On Break';
 
 export async function burst(ctx: BenchContext): Promise<BenchResult> {
   const count = ctx.quick ? 1000 : 10_000;

@@ -4,7 +4,10 @@
  * Every action is one API call, and the answer's UserState is drawn at once; the event stream then keeps the
  * screen current when something else changes it (the call ends and the upcoming status applies, a supervisor
  * steps in, the connection-loss rule fires). The page sends a heartbeat every 30 s while it is open, which is what
- * tells the daemon the agent's client is connected.
+ * tells the daemon the agent's client is connected. So closing the page during a shift has a consequence the agent
+ * may not expect: once the heartbeats stop for the daemon's connection timeout (90 s by default), the agent becomes
+ * Offline (or Offline becomes upcoming, replacing a status chosen for after the call). The page says so, and asks
+ * the browser to confirm closing it while that would happen.
  *
  * Controls are created once and updated in place, so a re-render never steals keyboard focus.
  */
@@ -77,6 +80,18 @@ export class AgentScreen extends HTMLElement {
   private readonly wrapUpButton = h('button', { type: 'button' }, 'Finish wrap-up');
   private readonly extendButton = h('button', { type: 'button' }, `Extend ${EXTEND_SECONDS / 60} min`);
   private readonly cancelButton = h('button', { type: 'button' }, 'Cancel');
+  private readonly leaveNote = h(
+    'p',
+    { class: 'muted leave-note', hidden: true },
+    'Keep this page open while you work: once it has been closed for the connection timeout (90 s by ' +
+      'default), the bridge sets you Offline, also in place of a status picked for after your call.',
+  );
+  /** Asks the browser to confirm closing the page while that would make the agent Offline. */
+  private readonly onBeforeUnload = (event: BeforeUnloadEvent): void => {
+    if (!this.closingGoesOffline()) return;
+    event.preventDefault();
+    event.returnValue = ''; // older browsers show their prompt only with returnValue set
+  };
 
   start(ctx: ScreenContext): void {
     this.api = ctx.api;
@@ -91,11 +106,20 @@ export class AgentScreen extends HTMLElement {
     void this.reload();
     this.beat();
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    window.addEventListener('beforeunload', this.onBeforeUnload);
   }
 
   disconnectedCallback(): void {
     this.stream?.stop();
     clearInterval(this.heartbeat);
+    window.removeEventListener('beforeunload', this.onBeforeUnload);
+  }
+
+  /** In a shift, in a status that a lost connection replaces: closing the page ends with Offline. */
+  private closingGoesOffline(): boolean {
+    const user = this.user;
+    if (!user?.shift || user.status.id === 'offline') return false;
+    return !(this.typeOf(user.status.id)?.keepOnConnectionLoss ?? false);
   }
 
   private layout(): void {
@@ -132,6 +156,7 @@ export class AgentScreen extends HTMLElement {
         this.shift,
         h('div', { class: 'row' }, this.startShift, this.endShift),
         this.endReason,
+        this.leaveNote,
       ),
     );
   }
@@ -201,6 +226,7 @@ export class AgentScreen extends HTMLElement {
     this.renderEngagement(user);
     this.renderOptions(user);
     this.renderShift(user);
+    this.leaveNote.hidden = !this.closingGoesOffline();
   }
 
   private renderCurrent(user: UserState): void {

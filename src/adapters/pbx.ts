@@ -31,10 +31,14 @@ export interface DesiredSettings {
   statusName: string;
   presence: PbxPresence;
   queues: {
-    /** true: logged in (and unpaused) to every queue in `names`; false: logged out or paused, per `mode`. */
+    /** true: a member, unpaused, of every queue of the target; false: paused or logged out, per `mode`. */
     loggedIn: boolean;
-    /** `logout` removes the member; `pause` keeps it a member but paused with `reason`. */
+    /**
+     * `pause`: a member, paused with `reason` (added paused in one step when not a member yet); `logout`: not a
+     * member (a member the PBX cannot remove, e.g. a static one, is paused with `reason` instead).
+     */
     mode: 'logout' | 'pause';
+    /** Pause reason code, at most 79 bytes without `;` `,` `|` (the bridge makes it so). */
     reason: string;
   };
   ringMyMobile: boolean;
@@ -79,6 +83,11 @@ export type PbxEvent =
   | { type: 'presenceChanged'; extension: string; presence: PhonePresence; at: Date }
   /** Logged in and receiving events. `restarted`: the PBX itself restarted since the last connection. */
   | { type: 'connected'; at: Date; restarted: boolean }
+  /**
+   * The PBX may have lost settings the bridge pushed although the connection stayed up (FreePBX: app_queue was
+   * reloaded, which keeps a static member's pause but drops its reason): re-sync every user of the connection.
+   */
+  | { type: 'resyncRequested'; at: Date; reason: string }
   | { type: 'disconnected'; at: Date; reason: string };
 
 export type PbxEventSink = (event: PbxEvent) => void;
@@ -116,9 +125,35 @@ export interface PbxConnectionStatus {
   lastError: string | null;
 }
 
+/** How well a platform does one thing: fully, only in part (`how` says what is missing), or not at all. */
+export type Support = 'supported' | 'partial' | 'unsupported';
+
+export interface Capability {
+  support: Support;
+  /** What the bridge does on the wire for it, or why it cannot. */
+  how: string;
+}
+
+/**
+ * What a platform can do with each setting of a status type, declared by the adapter (static: it does not need a
+ * connection) and shown per connection in GET /v1/pbx.
+ */
+export interface PbxCapabilities {
+  presence: Capability;
+  dnd: Capability;
+  queueLogin: Capability & { scope: 'per-queue' | 'global' };
+  queuePause: Capability & { reason: boolean };
+  ringMyMobile: Capability;
+  externalCalls: Capability & { directions: Array<'outbound' | 'inbound'> };
+  /** Changes made on the phone or in the PBX that the adapter reports (presenceMap fact keys). */
+  phoneSideChanges: Capability & { seen: string[] };
+}
+
 export interface PbxAdapter {
   readonly id: string;
   readonly kind: PbxKind;
+  /** What this connection can do (the same for every extension). */
+  capabilities(): PbxCapabilities;
   /** Starts connecting (in the background, with its own reconnect loop) and delivers events to `sink`. */
   start(sink: PbxEventSink): Promise<void>;
   /** Stops for good: closes connections, clears timers, pending actions fail. Idempotent. */

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
-import type { Config } from './config/schema.js';
+import type { Config, PbxConfig } from './config/schema.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
@@ -27,10 +27,13 @@ import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
 import { Timers } from './timers/timers.js';
-import { createAdapter } from './sync/adapter-factory.js';
+import { capabilitiesOf, createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
-import { PbxRegistry, defaultNodeName } from './sync/pbx-registry.js';
+import { PbxRegistry } from './sync/pbx-registry.js';
+import { DaemonRoster } from './ha/daemon-roster.js';
+import { createIdentity } from './ha/identity.js';
 import { SyncRecords } from './sync/sync-record.js';
+import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
 import { UserService } from './users/user-service.js';
@@ -139,6 +142,15 @@ export class Daemon {
     // PBX connections and the sync pipeline
     const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
+    // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
+    const identity = createIdentity(config.ha.nodeName);
+    const roster = new DaemonRoster(redis, keys, identity, log.child({ component: 'ha' }), {
+      intervalMs: Math.max(200, Math.floor(config.ha.leaseTtlMs / 3)),
+      staleMs: config.ha.leaseTtlMs * 3,
+      ...(this.options.version ? { version: this.options.version } : {}),
+    });
+    this.onStop('daemon roster', () => roster.stop());
+    await roster.start();
     const pbx = new PbxRegistry(config.pbx, (c) => createAdapter(c, log), {
       redis,
       keys,
@@ -146,7 +158,7 @@ export class Daemon {
       log: log.child({ component: 'pbx' }),
       streamMaxLen: config.redis.streamMaxLen,
       clock,
-      nodeName: config.ha.nodeName ?? defaultNodeName(),
+      identity,
       leaseTtlMs: config.ha.leaseTtlMs,
     });
     const sync = new SyncPipeline(
@@ -163,6 +175,13 @@ export class Daemon {
         log: log.child({ component: 'sync' }),
         clock,
         usersOf: (c) => extensions.usersOf(c),
+        notices: new RevertNotices(
+          redis,
+          keys,
+          config.redis.streamMaxLen,
+          log.child({ component: 'sync' }),
+          clock,
+        ),
       },
       config.pbx.map((c) => c.id),
       config.sync,
@@ -196,6 +215,7 @@ export class Daemon {
         metrics: this.metrics,
         log: log.child({ component: 'pbx-inbound' }),
         reconcile: (c) => sync.reconcile(c),
+        revert: (notice) => sync.revert(notice),
       },
       sync,
     );
@@ -232,7 +252,11 @@ export class Daemon {
       return { ok: Object.values(running).every(Boolean), ...running };
     });
     const v1: FastifyPluginAsyncZod[] = [
-      statusTypeRoutes({ statusTypes, statusTypeUsage: (id) => store.statusTypeUsage(id) }),
+      statusTypeRoutes({
+        statusTypes,
+        statusTypeUsage: (id) => store.statusTypeUsage(id),
+        queueModeFallback: config.sync.queueMode,
+      }),
       userRoutes({
         users,
         store,
@@ -241,7 +265,12 @@ export class Daemon {
         clock,
         syncRecord: (id) => records.view(id),
       }),
-      pbxRoutes({ report: () => pbx.report(), syncCounts: (c) => sync.counts(c) }),
+      pbxRoutes({
+        report: () => pbx.report(),
+        syncCounts: (c) => sync.counts(c),
+        capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
+        roster: () => roster.read(),
+      }),
       eventRoutes({ feed: events }),
       reportRoutes({ store, catalog, clock }),
       meRoutes(),
@@ -263,9 +292,12 @@ export class Daemon {
       await app.close();
     });
     await app.listen({ host: config.server.host, port: config.server.port });
+    const base = publicBase(config.server.host, this.address as string);
     log.info(
       {
         address: this.address,
+        console: `${base}/console`,
+        ...(config.server.docs ? { docs: `${base}/docs` } : {}),
         redis: describeRedis(config.redis),
         embeddedRedis: Boolean(embedded),
       },
@@ -300,7 +332,15 @@ export class Daemon {
 
   private keyRing(): KeyRing {
     const { auth } = this.options.config;
-    if (auth.keys.length > 0) return new KeyRing(auth.keys);
+    if (auth.keys.length > 0) {
+      if (!auth.keys.some((k) => k.role === 'admin')) {
+        this.options.log.warn(
+          { keys: auth.keys.map((k) => k.name) },
+          'no admin key configured: nobody can create status types or manage users; add an admin key to auth.keys or set PB_ADMIN_KEY',
+        );
+      }
+      return new KeyRing(auth.keys);
+    }
     const generated = ensureGeneratedAdminKey(auth.generatedKeyFile);
     this.options.log.warn(
       { file: generated.path, created: generated.created },
@@ -308,6 +348,13 @@ export class Daemon {
     );
     return new KeyRing([generated.key]);
   }
+}
+
+/** Where people open the console and docs: the listen address, or this machine when it listens everywhere. */
+function publicBase(host: string, address: string): string {
+  if (host === '0.0.0.0' || host === '::') return address;
+  const port = new URL(address).port;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Where the daemon's Redis is, for the start-up log (never a password). */

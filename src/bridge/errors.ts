@@ -30,7 +30,10 @@ export const ERROR_CATALOGUE = {
       'The extension would make the wrap-up longer than status.wrapUpMaxSeconds; details: {maxSeconds, remainingSeconds}.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'Send application/json.' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The body is not JSON: send the header "Content-Type: application/json".',
+  },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -22,7 +22,8 @@ export const REDACT_PATHS = [
   'auth.keys',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/** `destination`: where JSON lines go (stdout by default), e.g. a prettyDestination() on a terminal. */
+export function createLogger(level: string, destination?: { write(chunk: string): unknown }): Logger {
   const options = {
     level,
     base: { service: 'presence-bridge' },

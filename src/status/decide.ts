@@ -20,6 +20,7 @@ import { cancelUpcoming, selectStatus } from './select-status.js';
 import { endShift, startShift } from './shift-commands.js';
 import { OFFLINE } from './status-type.js';
 import { isValidTime } from './time.js';
+import { resumeInterrupted, trackInterruption } from './interruption.js';
 import { endWrapUp, extendWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
 
 export type { DecideContext } from './context.js';
@@ -48,6 +49,7 @@ const HANDLERS: Handlers = {
   endWrapUp,
   extendWrapUp,
   wrapUpElapsed,
+  resumeInterrupted,
   heartbeat,
   connectionTimeout,
   overageDue,
@@ -64,6 +66,7 @@ export function decide(state: UserState, command: Command, ctx: DecideContext): 
   const step = handler(draft, command);
   if (step instanceof DomainError) return { ok: false, error: step };
   if (step === 'noop' && !settled) return { ok: true, changed: false, next: state, events: [], timers: [] };
+  trackInterruption(draft, command, state);
   const next = { ...draft.state, version: state.version + 1 };
   return { ok: true, changed: true, next, events: draft.events, timers: draft.timers };
 }

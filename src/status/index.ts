@@ -16,6 +16,7 @@ export {
   isDomainError,
   type DomainErrorCode,
 } from './errors.js';
+export { isInWrapUp } from './engagement.js';
 export { TIMER_KINDS, timerKey, type TimerKind } from './timers.js';
 export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './activities.js';
 export { shiftId } from './shifts.js';

@@ -68,11 +68,22 @@ export interface UserState {
   missedOffers: { consecutive: number; recent: string[] };
   /** After-call work: still engaged from `since` (the call's end) until `until`. */
   wrapUp: { activityId: string; since: string; until: string } | null;
+  /**
+   * What a phone-side change interrupted: the PBX selected `by` while `statusId` was the status (or the upcoming
+   * one); `resumeInterrupted` goes back to it. Kept while `by` is the current or upcoming status (interruption.ts).
+   * Optional: states stored before it existed have none.
+   */
+  interrupted?: Interruption | null;
   /** Ids of recently ended activities, so a late duplicate "begin" is ignored. Bounded (see decide). */
   endedActivities: Array<{ id: string; endedAt: string }>;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
   overage: { since: string; allowedMinutes: number } | null;
   connection: { state: 'online' | 'lost' | 'unknown'; lastSeen: string | null };
+}
+
+export interface Interruption {
+  statusId: string;
+  by: string;
 }
 
 /** Span closed by an applied status change; appended to history in the same commit. */
@@ -103,6 +114,8 @@ export type Command =
   | { type: 'endWrapUp' }
   /** More after-call work: moves the running wrap-up's end by `seconds` (bounded by wrapUpMaxSeconds). */
   | { type: 'extendWrapUp'; seconds: number }
+  /** A phone-side change asks to go back to the status an earlier phone-side change interrupted. */
+  | { type: 'resumeInterrupted'; actor: Actor }
   /**
    * Timer fired: wrap-up for `activityId` is over. Stale if the wrap-up is no longer that one, or when `until`
    * (absent in timers scheduled before wrap-ups could be extended) is not the wrap-up's current end.
@@ -126,8 +139,11 @@ export type DomainEventType =
   | 'user.offer.started'
   | 'user.offer.ended'
   | 'user.offer.missed'
-  | 'user.wrap-up.changed'
-  | 'user.directory.changed';
+  | 'user.directory.changed'
+  /** Wrap-up is over (elapsed or ended early): screens drop the countdown, and the PBX sync unpauses queues. */
+  | 'user.wrap-up.ended'
+  /** The agent or a supervisor extended the wrap-up. */
+  | 'user.wrap-up.extended';
 
 export interface DomainEvent {
   type: DomainEventType;

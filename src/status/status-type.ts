@@ -12,8 +12,19 @@ export interface CallHandling {
 export type FreepbxPresenceState =
   'available' | 'chat' | 'away' | 'dnd' | 'xa' | 'unavailable' | 'not_set' | 'invisible';
 
+/** How a status that takes no queue calls shows in queues: a paused member, or no member at all. */
+export type QueueMode = 'pause' | 'logout';
+
 export interface StatusPbxPresence {
-  freepbx: { dnd: boolean; presence: FreepbxPresenceState; message?: string };
+  freepbx: {
+    dnd: boolean;
+    presence: FreepbxPresenceState;
+    message?: string;
+    /** Absent: see queueHandling() for the default. */
+    queues?: QueueMode;
+    /** Pause reason code shown in queue reports; absent: derived from the name (defaultPauseReason). */
+    pauseReason?: string;
+  };
   '3cx': { profile: string };
 }
 
@@ -116,6 +127,62 @@ export function defaultPbxPresence(callHandling: CallHandling): StatusPbxPresenc
   return callHandling.queueLogin
     ? { freepbx: { dnd: false, presence: 'available' }, '3cx': { profile: 'Available' } }
     : { freepbx: { dnd: true, presence: 'away' }, '3cx': { profile: 'Away' } };
+}
+
+/**
+ * app_queue keeps a pause reason in an 80-byte buffer and persists members as `iface;penalty;paused;name;state;
+ * reason|…` (apps/app_queue.c dump_queue_members / reload_queue_members split on ";" and ",|"), so a reason is at
+ * most 79 bytes and has none of `;` `,` `|` (nor control characters, which would break an AMI header).
+ */
+export const PAUSE_REASON_MAX_BYTES = 79;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+const PAUSE_REASON_UNSAFE = /[;,|\u0000-\u001f\u007f]/g;
+
+/** A status name made into a safe pause reason: unsafe characters dropped, cut to 79 bytes on a character boundary. */
+export function defaultPauseReason(name: string): string {
+  const cleaned = name.replace(PAUSE_REASON_UNSAFE, ' ').replace(/\s+/g, ' ').trim();
+  return cutToBytes(cleaned, PAUSE_REASON_MAX_BYTES).trim();
+}
+
+/** True when `reason` can be used as is (what the API accepts for pbxPresence.freepbx.pauseReason). */
+export function isSafePauseReason(reason: string): boolean {
+  return !new RegExp(PAUSE_REASON_UNSAFE.source).test(reason) && byteLength(reason) <= PAUSE_REASON_MAX_BYTES;
+}
+
+/**
+ * A type's queue handling when it takes no queue calls. Defaults: Offline logs out (the end of the shift), every
+ * other type pauses (a break is a pause with a reason code, as FreePBX's *46 and queue reports expect). `fallback` is
+ * the deprecated global `sync.queueMode`: when configured it replaces those defaults for types that set none.
+ */
+export function queueHandling(type: StatusType, fallback?: QueueMode): { mode: QueueMode; reason: string } {
+  const own = type.pbxPresence.freepbx;
+  const mode = own.queues ?? fallback ?? (type.id === OFFLINE ? 'logout' : 'pause');
+  return { mode, reason: own.pauseReason ?? defaultPauseReason(type.name) };
+}
+
+/** A status type with its queue handling filled in. */
+export type StatusTypeShown = StatusType & {
+  pbxPresence: { freepbx: { queues: QueueMode; pauseReason: string } };
+};
+
+/** The type as the API shows it: queue handling filled in, so a client sees what the PBX will get. */
+export function withQueueHandling(type: StatusType, fallback?: QueueMode): StatusTypeShown {
+  const { mode, reason } = queueHandling(type, fallback);
+  const freepbx = { ...type.pbxPresence.freepbx, queues: mode, pauseReason: reason };
+  return { ...type, pbxPresence: { ...type.pbxPresence, freepbx } };
+}
+
+function byteLength(text: string): number {
+  return new TextEncoder().encode(text).length;
+}
+
+function cutToBytes(text: string, maxBytes: number): string {
+  let out = '';
+  for (const char of text) {
+    if (byteLength(out + char) > maxBytes) break;
+    out += char;
+  }
+  return out;
 }
 
 /** "On Break" → "on-break". Returns '' when the name has no usable characters. */

@@ -54,7 +54,7 @@ export function extendWrapUp(d: Draft, { seconds }: ExtendWrapUp): Step {
   const extended = { ...wrapUp, until };
   update(d, { wrapUp: extended });
   scheduleEnd(d, extended);
-  emit(d, 'user.wrap-up.changed', { wrapUp: extended, reason: 'extended', seconds });
+  emit(d, 'user.wrap-up.extended', { wrapUp: extended, seconds });
   return CHANGED;
 }
 
@@ -84,9 +84,13 @@ function scheduleEnd(d: Draft, wrapUp: WrapUp): void {
   schedule(d, 'wrapup', until, { type: 'wrapUpElapsed', activityId, until });
 }
 
-/** `user.wrap-up.changed` lets screens drop the countdown; the start is told by `user.activity.ended`. */
+/**
+ * The event makes the PBX sync run when no upcoming status follows (queues are paused for wrap-up) and lets
+ * screens drop the countdown; the start is told by `user.activity.ended`.
+ */
 function finishWrapUp(d: Draft, reason: 'ended' | 'elapsed'): void {
+  const wrapUp = d.state.wrapUp;
   update(d, { wrapUp: null });
-  emit(d, 'user.wrap-up.changed', { wrapUp: null, reason });
+  emit(d, 'user.wrap-up.ended', { wrapUp, reason });
   settleUpcoming(d);
 }

@@ -25,7 +25,12 @@ const STATUS_TYPE_SHAPE = {
     externalCalls: expect.any(Boolean),
   },
   pbxPresence: {
-    freepbx: { dnd: expect.any(Boolean), presence: expect.any(String) },
+    freepbx: {
+      dnd: expect.any(Boolean),
+      presence: expect.any(String),
+      queues: expect.stringMatching(/^(pause|logout)$/),
+      pauseReason: expect.any(String),
+    },
     '3cx': { profile: expect.any(String) },
   },
   version: expect.any(Number),
@@ -61,6 +66,51 @@ describe('status types', () => {
     }
     const names = Object.fromEntries(response.body.map((t: { id: string; name: string }) => [t.id, t.name]));
     expect(names).toEqual({ active: 'Active', idle: 'Idle', 'on-break': 'On Break', offline: 'Offline' });
+    // Breaks are pauses with a reason code; Offline (the end of the shift) logs out.
+    const queues = Object.fromEntries(
+      response.body.map(
+        (t: { id: string; pbxPresence: { freepbx: { queues: string; pauseReason: string } } }) => [
+          t.id,
+          `${t.pbxPresence.freepbx.queues}/${t.pbxPresence.freepbx.pauseReason}`,
+        ],
+      ),
+    );
+    expect(queues).toEqual({
+      active: 'pause/Active',
+      idle: 'pause/Idle',
+      'on-break': 'pause/On Break',
+      offline: 'logout/Offline',
+    });
+  });
+
+  it('stores queue handling per type; the default pause reason is the name made safe and cut to 79 bytes', async () => {
+    const long = await create({ name: 'Meeting; room, | ' + '会'.repeat(23), color: '#0A0B0C' });
+    expect(long.body.pbxPresence.freepbx).toMatchObject({
+      queues: 'pause',
+      pauseReason: 'Meeting room ' + '会'.repeat(22), // 79 bytes: the 23rd character would not fit
+    });
+    const own = await create({
+      name: 'Shift End',
+      color: '#0A0B0D',
+      pbxPresence: {
+        freepbx: { dnd: true, presence: 'unavailable', queues: 'logout', pauseReason: 'EOS' },
+        '3cx': { profile: 'Out of office' },
+      },
+    });
+    expect(own.body.pbxPresence.freepbx).toEqual({
+      dnd: true,
+      presence: 'unavailable',
+      queues: 'logout',
+      pauseReason: 'EOS',
+    });
+    const patched = await d.request('admin', 'PATCH', '/v1/status-types/on-break', {
+      pbxPresence: { freepbx: { pauseReason: 'Break' } },
+    });
+    expect(patched.body.pbxPresence.freepbx).toMatchObject({
+      queues: 'pause',
+      pauseReason: 'Break',
+      dnd: true,
+    });
   });
 
   it('creates a type with every parameter: 201, Location, the stored type', async () => {
@@ -74,7 +124,7 @@ describe('status types', () => {
       allowedMinutes: 45,
       callHandling: { ringMyMobile: true, queueLogin: false, externalCalls: true },
       pbxPresence: {
-        freepbx: { dnd: false, presence: 'xa', message: 'at lunch' },
+        freepbx: { dnd: false, presence: 'xa', message: 'at lunch', queues: 'pause', pauseReason: 'Lunch' },
         '3cx': { profile: 'Lunch' },
       },
     };
@@ -209,7 +259,11 @@ describe('status types', () => {
       limitPerShift: 4,
       allowedMinutes: 60,
       callHandling: { ringMyMobile: false, queueLogin: false, externalCalls: true },
-      pbxPresence: { freepbx: created.pbxPresence.freepbx, '3cx': { profile: 'Busy' } },
+      // The default pause reason follows the name.
+      pbxPresence: {
+        freepbx: { ...created.pbxPresence.freepbx, pauseReason: 'Team Meeting' },
+        '3cx': { profile: 'Busy' },
+      },
       version: 2,
       createdAt: created.createdAt,
     });
@@ -368,6 +422,42 @@ describe('status types', () => {
           },
         },
         'pbxPresence.freepbx.message',
+      ],
+      [
+        'pause reason with a comma (breaks app_queue persistence)',
+        {
+          name: 'Valid',
+          color: '#101010',
+          pbxPresence: {
+            freepbx: { dnd: true, presence: 'away', pauseReason: 'a,b' },
+            '3cx': { profile: 'Away' },
+          },
+        },
+        'pbxPresence.freepbx.pauseReason',
+      ],
+      [
+        'pause reason over 79 bytes',
+        {
+          name: 'Valid',
+          color: '#101010',
+          pbxPresence: {
+            freepbx: { dnd: true, presence: 'away', pauseReason: 'é'.repeat(40) },
+            '3cx': { profile: 'Away' },
+          },
+        },
+        'pbxPresence.freepbx.pauseReason',
+      ],
+      [
+        'unknown queue handling',
+        {
+          name: 'Valid',
+          color: '#101010',
+          pbxPresence: {
+            freepbx: { dnd: true, presence: 'away', queues: 'kick' },
+            '3cx': { profile: 'Away' },
+          },
+        },
+        'pbxPresence.freepbx.queues',
       ],
       ['unknown field', { name: 'Valid', color: '#101010', emoji: ':)' }, 'emoji'],
       ['body not an object', ['Valid'], ''],

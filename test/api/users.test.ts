@@ -687,6 +687,9 @@ describe('users', () => {
       const response = await raw('{"displayName":"Text"}', { 'content-type': type });
       expect(response.statusCode).toBe(415);
       expect(response.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      // The message says what to do: curl -d sends a form type unless told otherwise.
+      expect(response.json().error.message).toContain('send the header "Content-Type: application/json"');
+      expect(response.json().error.message).toContain(`"${type}"`);
       expect(await get()).toEqual(before);
     });
 
@@ -699,6 +702,7 @@ describe('users', () => {
       });
       expect(response.statusCode).toBe(415);
       expect(response.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(response.json().error.message).toContain('"Content-Type: application/json"');
       expect((await get()).displayName).toBe('Dana');
     });
 

@@ -67,6 +67,9 @@ describe('FreePBX sync on Redis Cluster', () => {
       { what: 'deferred On Break' },
     );
     expect(after).toMatchObject({ status: { cause: 'deferred' }, upcoming: null, activities: [] });
-    await waitFor(() => !inQueue() && dnd(), { what: 'On Break reached the PBX' });
+    // A break is a pause with its reason (the member stays in the queue).
+    await waitFor(() => fake.member('400', MEMBER)?.reason === 'On Break' && dnd(), {
+      what: 'On Break reached the PBX',
+    });
   });
 });

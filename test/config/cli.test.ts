@@ -1,11 +1,12 @@
 /**
- * `presence-bridge check-config FILE` as an operator runs it: the built dist/main.js in a child process.
- * Exit 0 and "configuration OK" on stdout, or exit 1 and every problem on stderr.
+ * `presence-bridge check-config [FILE]`, `--help` and `--version` as an operator runs them: the built dist/main.js
+ * in a child process. Exit 0 and "configuration OK" on stdout (warnings on stderr), or exit 1 and every problem
+ * on stderr.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, requireBuild, runCli, tempDir, writeConfig } from '../daemon/cli-process.js';
+import { killAll, REPO_ROOT, requireBuild, runCli, tempDir, writeConfig } from '../daemon/cli-process.js';
 
 let dir: string;
 
@@ -85,18 +86,83 @@ auth:
     expect(result.stderr).toMatch(/^ {2}- line \d+: \S/m);
   });
 
-  it('without a FILE, exits 1 with the usage', async () => {
-    const result = await runCli(['check-config']);
+  it('without a FILE, checks what the daemon would load: --config, $PB_CONFIG, config/default.yaml, defaults', async () => {
+    const cwd = tempDir('pb-check-cwd-');
+    try {
+      // Nothing to find: the built-in defaults.
+      expect(await runCli(['check-config'], { cwd })).toMatchObject({
+        code: 0,
+        stdout: 'configuration OK: (built-in defaults)\n',
+      });
+      // config/default.yaml in the working directory.
+      mkdirSync(join(cwd, 'config'));
+      writeFileSync(join(cwd, 'config/default.yaml'), 'server: { port: 70000 }\n');
+      const local = await runCli(['check-config'], { cwd });
+      expect(local.code).toBe(1);
+      expect(local.stderr).toContain('invalid configuration in config/default.yaml:');
+      // $PB_CONFIG wins over it, --config over both.
+      const good = writeConfig(dir, 'server: { port: 9001 }\n', 'env-chosen.yaml');
+      const viaEnv = await runCli(['check-config'], { cwd, env: { PB_CONFIG: good } });
+      expect(viaEnv).toMatchObject({ code: 0, stdout: `configuration OK: ${good}\n` });
+      const viaFlag = await runCli(['check-config', '--config', good], { cwd });
+      expect(viaFlag).toMatchObject({ code: 0, stdout: `configuration OK: ${good}\n` });
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('warns about status type ids that are not built-ins, naming the built-in a typo is close to', async () => {
+    const file = writeConfig(
+      dir,
+      `
+status: { defaultOnShiftStart: on-brake }
+pbx:
+  - id: main
+    kind: freepbx
+    ami: { host: 127.0.0.1, username: u, secret: s }
+    presenceMap: { "dnd:on": lunch, "dnd:off": active, "presence:away": offlne }
+`,
+      'typo.yaml',
+    );
+    const result = await runCli(['check-config', file]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`configuration OK: ${file} (3 warnings)\n`);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'warning: status.defaultOnShiftStart: "on-brake" is not a built-in status type; it must exist in the catalog, which is checked at start; did you mean the built-in "on-break"?',
+      'warning: pbx[0].presenceMap["dnd:on"]: "lunch" is not a built-in status type; it must exist in the catalog, which is checked at start',
+      'warning: pbx[0].presenceMap["presence:away"]: "offlne" is not a built-in status type; it must exist in the catalog, which is checked at start; did you mean the built-in "offline"?',
+    ]);
+  });
+
+  it('refuses a status type id that no status type can have', async () => {
+    const file = writeConfig(dir, 'status: { defaultOnShiftStart: "On Break" }\n', 'bad-id.yaml');
+    const result = await runCli(['check-config', file]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('check-config needs a FILE');
-    expect(result.stderr).toContain('usage:');
+    expect(result.stderr).toContain(
+      '  - status.defaultOnShiftStart: not a status type id: lower-case letters, digits and "-", e.g. on-break',
+    );
+  });
+
+  it('--help and -h print the usage, --version and -v the version, exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--help', '-h']) {
+      const result = await runCli([flag]);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.stdout).toContain(`presence-bridge ${version}\nusage:`);
+      expect(result.stdout).toContain('presence-bridge check-config [FILE]');
+    }
+    for (const flag of ['--version', '-v']) {
+      expect(await runCli([flag])).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' });
+    }
   });
 
   it('an unknown command exits 1 with the usage', async () => {
     const result = await runCli(['frobnicate']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('unknown command "frobnicate"');
-    expect(result.stderr).toContain('presence-bridge check-config FILE');
+    expect(result.stderr).toContain('presence-bridge check-config [FILE]');
   });
 
   it('validates the shipped config/default.yaml', async () => {

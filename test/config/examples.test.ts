@@ -53,6 +53,16 @@ describe.each(EXAMPLES)('$file', ({ file, kind }) => {
     expect(secret).toMatch(/^\$\{[A-Z0-9_]+\}$/);
   });
 
+  it('has an admin key from PB_ADMIN_KEY, so whoever installs it can create status types', () => {
+    const doc = parse(text) as { auth: { keys: Array<{ role: string; key: string }> } };
+    expect(doc.auth.keys.filter((k) => k.role === 'admin').map((k) => k.key)).toEqual(['${PB_ADMIN_KEY}']);
+  });
+
+  it('leaves ha.nodeName unset: a file shared by several daemons must not give them one name', () => {
+    const doc = parse(text) as { ha?: Record<string, unknown> };
+    expect(doc.ha && 'nodeName' in doc.ha).toBe(false);
+  });
+
   it('passes check-config when its variables are set', async () => {
     const result = await runCli(['check-config', file], { env: envFor(variables) });
     expect(result.stderr).toBe('');

@@ -204,6 +204,19 @@ auth:
     ).toEqual([{ name: 'env-admin', role: 'admin', key: secret('x') }]);
   });
 
+  it('PB_ADMIN_KEY is not added twice when the file already has an admin key "${PB_ADMIN_KEY}"', () => {
+    const file = { auth: { keys: [{ name: 'admin', role: 'admin', key: '${PB_ADMIN_KEY}' }] } };
+    const env = { PB_ADMIN_KEY: secret('from-env') };
+    expect(validateConfig(file, 'test', env).auth.keys).toEqual([
+      { name: 'admin', role: 'admin', key: secret('from-env') },
+    ]);
+    // The same secret on a key of another role is still two keys with one secret.
+    const other = { auth: { keys: [{ name: 'sup', role: 'supervisor', key: '${PB_ADMIN_KEY}' }] } };
+    expect(errorOf(() => validateConfig(other, 'test', env)).problems).toEqual([
+      { path: 'auth.keys', message: 'two keys have the same secret' },
+    ]);
+  });
+
   it('a bad override is reported on its field, naming the variable that set it', () => {
     const err = errorOf(() =>
       load(base, { PB_SERVER_PORT: 'eighty', PB_REDIS_EMBEDDED: 'maybe', PB_ADMIN_KEY: 'short' }),

@@ -1,5 +1,5 @@
 /**
- * Helpers for the console's end-to-end tests: a built console (built here when console/dist is missing or older
+ * Helpers for the console's end-to-end tests: a built console (built here when dist/console is missing or older
  * than its sources), headless Chromium through playwright-core, and pages opened with a role's key.
  */
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ const newestMtime = (path: string): number => {
 };
 
 function isBuilt(): boolean {
-  const index = join(REPO_ROOT, 'console/dist/index.html');
+  const index = join(REPO_ROOT, 'dist/console/index.html');
   const sources = ['console/src', 'console/index.html', 'scripts/build-console.mjs'].map((p) =>
     join(REPO_ROOT, p),
   );
@@ -28,7 +28,7 @@ function isBuilt(): boolean {
 }
 
 /**
- * Runs scripts/build-console.mjs unless console/dist is newer than everything it is built from. Test files run in
+ * Runs scripts/build-console.mjs unless dist/console is newer than everything it is built from. Test files run in
  * parallel processes: a lock directory (mkdir is atomic) lets one build while the others wait and then find it
  * done, so no page is ever served from a build being swapped in.
  */
@@ -119,7 +119,17 @@ export async function openConsole(
   return { context, page, errors };
 }
 
+/**
+ * Where a screenshot goes: docs/screenshots only under `npm run screenshots` (PB_WRITE_SCREENSHOTS=1), so that
+ * `npm test` never rewrites tracked files; otherwise the page is still rendered to an image, which is discarded.
+ */
+export function screenshotPath(name: string, env = process.env): string | undefined {
+  return env.PB_WRITE_SCREENSHOTS === '1' ? join(SCREENSHOTS, `${name}.png`) : undefined;
+}
+
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+  const path = screenshotPath(name);
+  if (path) mkdirSync(SCREENSHOTS, { recursive: true });
+  const image = await page.screenshot({ ...(path ? { path } : {}), fullPage, animations: 'disabled' });
+  if (image.length === 0) throw new Error(`empty screenshot of ${name}`);
 }

@@ -4,7 +4,7 @@
  * with a deadline (no sleeps).
  */
 import { readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Dialog } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { waitFor } from '../harness/wait.js';
@@ -104,6 +104,21 @@ describe('web console', () => {
       );
       // The open page keeps the connection alive with heartbeats.
       expect((await d.request('admin', 'GET', '/v1/users/u1')).body.connection.state).toBe('online');
+
+      // On Break keeps its status when the connection is lost, Active does not: back in Active, closing the
+      // page would end with Offline after the connection timeout, so the page says so and the browser asks.
+      const note = page.locator('.leave-note');
+      expect(await note.isHidden()).toBe(true);
+      await page.getByLabel('Change status').selectOption('active');
+      await page.getByRole('button', { name: 'Set status' }).click();
+      await current.filter({ hasText: 'Active' }).waitFor();
+      await note.waitFor();
+      expect(await note.textContent()).toContain('sets you Offline');
+      const asked = new Promise<Dialog>((resolve) => page.once('dialog', resolve));
+      await page.close({ runBeforeUnload: true });
+      const dialog = await asked;
+      expect(dialog.type()).toBe('beforeunload');
+      await dialog.accept();
     },
     E2E_TIMEOUT,
   );

@@ -1,5 +1,6 @@
 /**
- * Screenshots of every console screen for docs/screenshots, over a seeded contact-center day: nine agents, eight
+ * Screenshots of every console screen for docs/screenshots (written only by `npm run screenshots`; `npm test`
+ * renders them and checks each screen, but leaves the tracked files alone), over a seeded contact-center day: nine agents, eight
  * hours of status changes and calls (made through the API with the daemon's clock set back, so history and the
  * report look like a real day), and the states a board must show: on a call with an upcoming status, overage,
  * connection lost, a PBX user, an ended shift. Each screen is also checked for what it must show.

@@ -47,6 +47,8 @@ export interface LogLine {
 export interface CliOptions {
   env?: Record<string, string>;
   cwd?: string;
+  /** Run this program with the arguments instead of `node dist/main.js` (e.g. an installed `presence-bridge`). */
+  executable?: string;
 }
 
 const running = new Set<CliProcess>();
@@ -61,7 +63,10 @@ export class CliProcess {
   private readonly listeners = new Set<() => void>();
 
   constructor(args: string[], options: CliOptions = {}) {
-    this.child = spawn(process.execPath, [requireBuild(), ...args], {
+    const [program, argv] = options.executable
+      ? [options.executable, args]
+      : [process.execPath, [requireBuild(), ...args]];
+    this.child = spawn(program, argv, {
       cwd: options.cwd ?? REPO_ROOT,
       env: cleanEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,6 +120,11 @@ export class CliProcess {
       timeoutMs,
       `log "${msg}"`,
     );
+  }
+
+  /** The first match of `pattern` in stdout (for non-JSON output), waiting for it if need be. */
+  waitUntilOutput(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return this.waitUntil(() => pattern.exec(this.stdout) ?? undefined, timeoutMs, `output ${pattern}`);
   }
 
   /** Waits for the exit; rejects (with the output) when it does not come before the deadline. */

@@ -72,6 +72,15 @@ describe('daemon lifecycle (child process, real signals)', () => {
 
     const ready = await get(`${url}/health/ready`);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { redis: { ok: true } } });
+    // The start-up line says where the console and the docs are; the bare address leads to the console.
+    expect(daemon.logs().find((l) => l.msg === 'presence-bridge started')).toMatchObject({
+      console: `${url}/console`,
+      docs: `${url}/docs`,
+    });
+    const root = await fetch(`${url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console');
+    expect(messages(daemon.logs()).some((m) => m.startsWith('no admin key configured'))).toBe(false);
 
     const listed = await get(`${url}/v1/status-types`, ADMIN_KEY);
     expect(listed.status).toBe(200);
@@ -126,6 +135,24 @@ describe('daemon lifecycle (child process, real signals)', () => {
 
     daemon.signal('SIGTERM');
     expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
+  });
+
+  it('with log.format pretty, writes readable lines, and warns when no key is an admin', async () => {
+    const yaml = daemonConfig(inject('redisUrl'))
+      .replace('role: admin', 'role: supervisor')
+      .replace('log: { level: info }', 'log: { level: info, format: pretty }');
+    const daemon = startDaemon(yaml);
+    const started = await daemon.waitUntilOutput(/ INFO {2}presence-bridge started {2}(.*)\n/);
+    const url = /address=(\S+)/.exec(started[1] as string)?.[1];
+    expect(started[1]).toContain(`console=${url}/console docs=${url}/docs`);
+    expect(daemon.stdout).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}no admin key configured: nobody can create status types/m,
+    );
+    expect(daemon.stdout).not.toMatch(/^\{/m); // no JSON line
+    expect(daemon.stdout).not.toContain('\u001b['); // no colours: stdout is not a terminal
+    daemon.signal('SIGTERM');
+    expect(await daemon.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(daemon.output).not.toContain(ADMIN_KEY);
   });
 
   it('stops gracefully on SIGINT too', async () => {

@@ -77,6 +77,11 @@ export interface FakeAmiOptions {
   /** Delay before answering a failed Login (Asterisk: 1 s). Default 0 for fast tests. */
   loginFailDelayMs?: number;
   uptimeSeconds?: number;
+  /**
+   * Whether QueueAdd honours `Reason` (Asterisk 20.12, 21.7, 22.2, 23 and later: app_queue commit "allow dynamically
+   * adding a queue member in paused state"). Older versions add the member paused with no reason. Default true.
+   */
+  queueAddReason?: boolean;
 }
 
 /** Actions that change PBX state; "apply twice sends no writes" counts these. */
@@ -110,6 +115,7 @@ const EVENT_CLASS: Record<string, string> = {
   queuememberremoved: 'agent',
   queuememberpause: 'agent',
   fullybooted: 'system',
+  reload: 'system',
   userevent: 'user',
 };
 const ALL_CLASSES = [
@@ -163,9 +169,12 @@ export class FakeAmiServer {
   readonly ignoredActions = new Set<string>();
   /** Hide members from QueueStatus (simulates a race: the client then gets "Already there"). */
   hideMembersInQueueStatus = false;
+  /** Leave `Membership` out of QueueStatus items (the client must then learn "static" from QueueRemove's answer). */
+  hideMembership = false;
   username: string;
   secret: string;
   loginFailDelayMs: number;
+  queueAddReason: boolean;
   private server: Server | null = null;
   private readonly sessions = new Set<FakeSession>();
   private sessionSeq = 0;
@@ -175,6 +184,7 @@ export class FakeAmiServer {
     this.secret = options.secret ?? 'secret';
     this.loginFailDelayMs = options.loginFailDelayMs ?? 0;
     this.uptimeSeconds = options.uptimeSeconds ?? 86_400;
+    this.queueAddReason = options.queueAddReason ?? true;
   }
 
   // ---------------------------------------------------------------- lifecycle and faults
@@ -211,11 +221,32 @@ export class FakeAmiServer {
     this.stalled = on;
   }
 
-  /** Asterisk restart: links drop, calls are gone, AstDB and (persistent) queue members stay. */
+  /**
+   * Asterisk restart: links drop, calls are gone, AstDB stays. Dynamic members come back from AstDB
+   * (persistentmembers=yes: pause and reason kept); static members come back from queues.conf, unpaused.
+   */
   restart(uptimeSeconds: number): void {
     this.dropAll();
     this.channels.clear();
     this.uptimeSeconds = uptimeSeconds;
+    for (const m of this.allMembers()) if (!m.dynamic) Object.assign(m, { paused: false, reason: '' });
+  }
+
+  /**
+   * `module reload app_queue.so` (or a full reload, module "All"): app_queue re-reads queues.conf; a static member
+   * keeps its paused flag but loses its reason (reload_single_member builds a new member with cur->paused only).
+   * Asterisk then sends `Reload` (main/loader.c publish_reload_message) with Module and a numeric Status.
+   */
+  reloadQueues(module = 'app_queue.so'): void {
+    for (const m of this.allMembers()) if (!m.dynamic) m.reason = '';
+    this.emitEvent('Reload', [
+      ['Module', module],
+      ['Status', '0'],
+    ]);
+  }
+
+  private allMembers(): FakeMember[] {
+    return [...this.queues.values()].flat();
   }
 
   get authenticatedSessions(): number {
@@ -324,6 +355,11 @@ export class FakeAmiServer {
         ...m,
       })),
     );
+  }
+
+  /** Members app_queue would ring for a new caller: the unpaused ones (paused members are skipped). */
+  ringableMembers(queue: string): FakeMember[] {
+    return (this.queues.get(queue) ?? []).filter((m) => !m.paused);
   }
 
   member(queue: string, iface: string): FakeMember | undefined {
@@ -538,7 +574,7 @@ export class FakeAmiServer {
       name: h.membername ?? h.interface ?? '',
       penalty: h.penalty ?? '0',
       paused: isTrue(h.paused),
-      reason: h.reason ?? '',
+      reason: isTrue(h.paused) && this.queueAddReason ? (h.reason ?? '') : '',
       dynamic: true,
     };
     members.push(m);
@@ -589,7 +625,8 @@ export class FakeAmiServer {
       count += 1;
       for (const m of this.hideMembersInQueueStatus ? [] : members) {
         if (h.member && h.member !== m.interface && h.member !== m.name) continue;
-        s.write(withActionId(h, queueMemberFields(m)));
+        const fields = queueMemberFields(m).filter(([k]) => !(this.hideMembership && k === 'Membership'));
+        s.write(withActionId(h, fields));
         count += 1;
       }
     }

@@ -93,7 +93,10 @@ export interface StatusTypeView {
   allowedMinutes: number | null;
   keepOnConnectionLoss: boolean;
   callHandling: { queueLogin: boolean };
-  pbxPresence: { freepbx: { dnd: boolean }; '3cx': { profile: string } };
+  pbxPresence: {
+    freepbx: { dnd: boolean; queues: 'pause' | 'logout'; pauseReason: string };
+    '3cx': { profile: string };
+  };
 }
 
 export async function statusTypes(base: string): Promise<Map<string, StatusTypeView>> {
@@ -203,8 +206,8 @@ export async function waitPbxConnected(base: string, timeoutMs = 15_000): Promis
 const memberOf = (ext: string): string => `Local/${ext}@from-queue/n`;
 
 /**
- * Why the fake AMI server does not show what `type` wants for `ext` (queue membership in `queues`, logout mode;
- * DND in AstDB), or null when it does.
+ * Why the fake AMI server does not show what `type` wants for `ext` (in `queues`: an unpaused member with queue
+ * login, else a member paused with the type's reason, or no member for a type that logs out; DND in AstDB), or null.
  */
 export function freepbxMismatch(
   fake: FakeAmiServer,
@@ -212,10 +215,16 @@ export function freepbxMismatch(
   queues: string[],
   type: StatusTypeView,
 ): string | null {
-  const wantMember = type.callHandling.queueLogin;
+  const { queues: mode, pauseReason } = type.pbxPresence.freepbx;
+  const wantMember = type.callHandling.queueLogin || mode === 'pause';
   for (const queue of queues) {
-    if (Boolean(fake.member(queue, memberOf(ext))) !== wantMember)
+    const member = fake.member(queue, memberOf(ext));
+    if (Boolean(member) !== wantMember)
       return `${ext}: ${wantMember ? 'not' : 'still'} a member of queue ${queue} in ${type.id}`;
+    const wantPause = type.callHandling.queueLogin ? '' : pauseReason;
+    const pause = member?.paused ? member.reason : '';
+    if (member && pause !== wantPause)
+      return `${ext}: paused "${pause}" in queue ${queue}, want "${wantPause}" (${type.id})`;
   }
   const dnd = Boolean(fake.db.get(`DND/${ext}`));
   if (dnd !== type.pbxPresence.freepbx.dnd) return `${ext}: DND ${dnd ? 'on' : 'off'} in ${type.id}`;

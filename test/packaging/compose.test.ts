@@ -5,10 +5,11 @@
  * There is no Docker engine in CI, so the files are read, not built.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
+import { cleanEnv, tempDir, writeConfig } from '../daemon/cli-process.js';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { freePort } from '../harness/redis-server.js';
 import {
@@ -47,11 +48,12 @@ const shutdownSeconds = DEFAULTS.server.shutdownTimeoutMs / 1000;
 const instruction = (keyword: string) => dockerfile.filter((i) => i.keyword === keyword);
 const lastStage = () => dockerfile.slice(dockerfile.map((i) => i.keyword).lastIndexOf('FROM'));
 
-/** The HEALTHCHECK's exec-form command, e.g. ["node", "-e", "..."]. */
+/** The HEALTHCHECK's exec-form command, e.g. ["node", "dist/main.js", "healthcheck"]. */
 function healthcheckCommand(): string[] {
   const [check] = instruction('HEALTHCHECK');
   const json = /\bCMD\s+(\[.*\])\s*$/.exec(check?.args ?? '')?.[1];
-  if (!json) throw new Error('HEALTHCHECK must use the exec form: CMD ["node", "-e", "..."]');
+  if (!json)
+    throw new Error('HEALTHCHECK must use the exec form: CMD ["node", "dist/main.js", "healthcheck"]');
   return JSON.parse(json) as string[];
 }
 
@@ -103,6 +105,51 @@ describe('docker/compose.yaml', () => {
   });
 });
 
+describe('docker/compose.two.yaml', () => {
+  const two = parse(read('docker/compose.two.yaml'), { merge: true }) as Compose & {
+    services: Record<string, ComposeService & { restart?: string; hostname?: string }>;
+  };
+  const bridges = ['bridge-1', 'bridge-2'].map(
+    (name) =>
+      two.services[name] as ComposeService & {
+        restart?: string;
+        hostname?: string;
+      },
+  );
+
+  it('runs two daemons and one redis with AOF on a named volume', () => {
+    expect(Object.keys(two.services).sort()).toEqual(['bridge-1', 'bridge-2', 'redis']);
+    expect((two.services.redis?.command ?? []).join(' ')).toMatch(/--appendonly yes --appendfsync everysec/);
+    expect(Object.keys(two.volumes ?? {})).toContain('redis-data');
+  });
+
+  it('gives each daemon what compose.yaml gives its one: health-gated start, restarts, a long stop', () => {
+    for (const b of bridges) {
+      expect(b.depends_on?.redis?.condition).toBe('service_healthy');
+      expect(b.restart).toBe('unless-stopped');
+      expect(seconds(b.stop_grace_period ?? '10s')).toBeGreaterThan(shutdownSeconds);
+      expect(b.environment?.PB_REDIS_URL).toBe('redis://redis:6379');
+      expect(b.environment?.PB_ADMIN_KEY).toMatch(/^\$\{PB_ADMIN_KEY:\?.+\}$/);
+      const understood = understoodEnvVars();
+      expect(Object.keys(b.environment ?? {}).filter((name) => !understood.has(name))).toEqual([]);
+    }
+    expect(two.services.redis?.healthcheck?.test).toEqual(expect.arrayContaining(['redis-cli', 'ping']));
+  });
+
+  it('publishes each daemon on its own port and mounts no file that does not exist', () => {
+    expect(bridges.map((b) => b.ports)).toEqual([['8081:8080'], ['8082:8080']]);
+    for (const b of bridges) {
+      for (const volume of b.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('.')) expect(existsSync(join(REPO_ROOT, 'docker', source)), volume).toBe(true);
+      }
+      // Distinct container host names, so the default node names differ and the PBX lease owners are clear.
+      expect(b.hostname).toBeDefined();
+    }
+    expect(new Set(bridges.map((b) => b.hostname)).size).toBe(2);
+  });
+});
+
 describe('docker/Dockerfile', () => {
   it('builds in its own stage and runs on a slim Node image as a non-root user', () => {
     const froms = instruction('FROM');
@@ -142,12 +189,18 @@ describe('docker/Dockerfile', () => {
     expect(sources.filter((path) => !existsSync(join(REPO_ROOT, path)))).toEqual([]);
   });
 
-  it('health-checks /health/ready on the exposed port, with node (no curl in slim images)', () => {
-    const command = healthcheckCommand();
-    expect(command.slice(0, 2)).toEqual(['node', '-e']);
-    expect(command[2]).toContain('/health/ready');
-    expect(command[2]).toContain(String(DEFAULTS.server.port));
+  it("health-checks with the daemon's own healthcheck command (no curl in slim images)", () => {
+    expect(healthcheckCommand()).toEqual(['node', 'dist/main.js', 'healthcheck']);
     expect(read('src/bridge/http/routes/health.ts')).toContain("'/health/ready'");
+  });
+
+  it('copies dist/, which holds the web console, into the runtime image', () => {
+    const copies = lastStage()
+      .filter((i) => i.keyword === 'COPY')
+      .map((i) => i.args);
+    expect(copies).toContain('--from=build /app/dist ./dist');
+    expect(copies.some((c) => c.includes('console/dist'))).toBe(false);
+    expect(read('src/bridge/http/routes/console.ts')).toContain("'../../../../dist/console'");
   });
 });
 
@@ -161,31 +214,38 @@ describe('the Dockerfile health check, run against a daemon', () => {
     await daemon?.stop();
   });
 
-  /** Runs the HEALTHCHECK command with the port in PB_SERVER_PORT, as it would run inside the container. */
-  function runHealthcheck(port: number): Promise<number> {
+  /** Runs the HEALTHCHECK command from the image's working directory, with the given environment. */
+  function runHealthcheck(env: Record<string, string>): Promise<number> {
     const [, ...args] = healthcheckCommand();
     return new Promise((resolve) => {
-      const child = execFile(process.execPath, args, {
-        env: { ...process.env, PB_SERVER_PORT: String(port) },
-      });
+      const child = execFile(process.execPath, args, { cwd: REPO_ROOT, env: cleanEnv(env) });
       child.once('exit', (code) => resolve(code ?? -1));
     });
   }
 
-  it('passes (exit 0) while the daemon is ready', async () => {
-    expect(await runHealthcheck(Number(new URL(daemon.url).port))).toBe(0);
+  it('passes (exit 0) while the daemon is ready, on the port PB_SERVER_PORT names', async () => {
+    expect(await runHealthcheck({ PB_SERVER_PORT: new URL(daemon.url).port })).toBe(0);
+  });
+
+  it('follows server.port of a mounted configuration file (PB_CONFIG)', async () => {
+    const dir = tempDir('pb-health-');
+    const file = writeConfig(dir, `server: { port: ${new URL(daemon.url).port} }\n`);
+    expect(await runHealthcheck({ PB_CONFIG: file })).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails (exit 1) when nothing answers', async () => {
-    expect(await runHealthcheck(await freePort())).toBe(1);
+    expect(await runHealthcheck({ PB_SERVER_PORT: String(await freePort()) })).toBe(1);
   });
 });
 
 describe('docker/presence-bridge.service', () => {
   const one = (key: string) => unit.get(key)?.at(-1);
 
-  it('runs dist/main.js from /opt/presence-bridge as a dedicated user', () => {
-    expect(one('ExecStart')).toMatch(/^\S*node \/opt\/presence-bridge\/dist\/main\.js$/);
+  it('runs the installed package from /opt/presence-bridge as a dedicated user', () => {
+    expect(one('ExecStart')).toMatch(
+      /^\S*node \/opt\/presence-bridge\/node_modules\/presence-bridge\/dist\/main\.js$/,
+    );
     expect(one('WorkingDirectory')).toBe('/opt/presence-bridge');
     expect(one('User')).toBe('presence-bridge');
     expect(one('EnvironmentFile')).toMatch(/^-?\/etc\/presence-bridge\//);

@@ -90,6 +90,7 @@ export const cmd = {
   offer: (id: string): Command => ({ type: 'beginOffer', offer: { id, source: 'freepbx:main' } }),
   endOffer: (offerId: string, answered = false): Command => ({ type: 'endOffer', offerId, answered }),
   miss: (offerId: string): Command => ({ type: 'missOffer', offerId, source: 'freepbx:main' }),
+  resume: (): Command => ({ type: 'resumeInterrupted', actor: 'pbx' }),
   startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: 'user' }),
   endShift: (): Command => ({ type: 'endShift', actor: 'user' }),
   heartbeat: (): Command => ({ type: 'heartbeat' }),

@@ -110,6 +110,7 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('endActivity' as const), activityId: activityArb }), weight: 2 },
   { arbitrary: fc.constant({ type: 'freshEnd' as const }), weight: 5 },
   { arbitrary: fc.constant({ type: 'endWrapUp' as const }), weight: 1 },
+  { arbitrary: fc.constant({ type: 'resumeInterrupted' as const, actor: 'pbx' as const }), weight: 2 },
   {
     arbitrary: fc.record({
       type: fc.constant('extendWrapUp' as const),
@@ -321,7 +322,7 @@ class Simulation {
     if (type === 'user.shift.ended') seen.shiftEnded++;
     if (type === 'user.offer.missed') seen.missedOffer++;
     if (type === 'user.status.changed' && data.cause === 'missed-offer') seen.missedOfferMove++;
-    if (type === 'user.wrap-up.changed' && data.reason === 'extended') seen.wrapUpExtended++;
+    if (type === 'user.wrap-up.extended') seen.wrapUpExtended++;
   }
 
   /**
@@ -353,6 +354,12 @@ class Simulation {
       expect(length).toBeLessThanOrEqual(config.wrapUpMaxSeconds);
     }
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);
+    // A remembered phone-side interruption always belongs to the current or upcoming status, never to itself.
+    const interrupted = state.interrupted;
+    if (interrupted) {
+      expect([state.status.id, state.upcoming?.id]).toContain(interrupted.by);
+      expect(interrupted.statusId).not.toBe(interrupted.by);
+    }
   }
 }
 

@@ -150,7 +150,7 @@ describe('endShift', () => {
     expect(next.upcoming).toBeNull();
     expect(next.shift).toBeNull();
     expect(types(events)).toEqual([
-      'user.wrap-up.changed', // over
+      'user.wrap-up.ended', // its time was up
       'user.upcoming.changed', // applied: the wrap-up was over
       'user.status.changed', // idle, deferred
       'user.status.changed', // offline, shift end

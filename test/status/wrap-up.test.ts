@@ -90,17 +90,19 @@ describe('wrapUpElapsed (timer)', () => {
     const { next, events } = run(inWrapUp(), cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.status).toEqual({ id: 'lunch', since: at(70), cause: 'deferred' });
-    expect(types(events)).toEqual(['user.wrap-up.changed', 'user.upcoming.changed', 'user.status.changed']);
+    expect(types(events)).toEqual(['user.wrap-up.ended', 'user.upcoming.changed', 'user.status.changed']);
   });
 
-  it('ends the wrap-up without a status change when nothing is upcoming, telling screens it is over', () => {
+  it('ends the wrap-up without a status change when nothing is upcoming; the event lets the PBX unpause', () => {
     const state = after([[cmd.end('c1'), 40]], env, onCall());
     const { next, events } = run(state, cmd.wrapUpElapsed('c1'), 70, env);
     expect(next.wrapUp).toBeNull();
     expect(next.version).toBe(state.version + 1);
-    expect(events.map((e) => [e.type, e.data])).toEqual([
-      ['user.wrap-up.changed', { wrapUp: null, reason: 'elapsed' }],
-    ]);
+    expect(types(events)).toEqual(['user.wrap-up.ended']);
+    expect(events[0]?.data).toEqual({
+      wrapUp: { activityId: 'c1', since: at(40), until: at(70) },
+      reason: 'elapsed',
+    });
   });
 
   it('is stale (no-op) when it carries an end the wrap-up no longer has (extended since)', () => {
@@ -171,11 +173,7 @@ describe('extendWrapUp (API)', () => {
         command: { type: 'wrapUpElapsed', activityId: 'c1', until: at(130) },
       },
     ]);
-    expect(eventOf(events, 'user.wrap-up.changed').data).toEqual({
-      wrapUp: next.wrapUp,
-      reason: 'extended',
-      seconds: 60,
-    });
+    expect(eventOf(events, 'user.wrap-up.extended').data).toEqual({ wrapUp: next.wrapUp, seconds: 60 });
     expectNoop(next, cmd.wrapUpElapsed('c1', at(70)), 70, max(600));
     expect(next.upcoming?.id).toBe('lunch'); // still waiting for the (longer) wrap-up
     expect(run(next, cmd.wrapUpElapsed('c1', at(130)), 130, max(600)).next.status.id).toBe('lunch');

@@ -50,16 +50,28 @@ describe('FreePBX through the bridge', () => {
   const user = async () => (await d.request('admin', 'GET', '/v1/users/u1')).body;
   const dnd = () => fake.db.get('DND/1001') === 'YES';
   const inQueue = () => Boolean(fake.member('400', MEMBER));
+  /** A member, paused with `reason` (how a break shows in queue reports). */
+  const pausedWith = (reason: string) => {
+    const m = fake.member('400', MEMBER);
+    return !!m && m.paused && m.reason === reason;
+  };
 
-  it('pushes Active (queue login, no DND) and On Break (queue logout, DND) and records in-sync', async () => {
+  it('pushes Active (queue login, no DND), On Break (paused "On Break", DND) and Offline (logout); records in-sync', async () => {
     await d.request('agent', 'POST', '/v1/users/u1/shift', {});
     await waitFor(() => inQueue() && !dnd(), { what: 'logged in to queue 400' });
     await waitFor(async () => (await user()).pbx.sync.state === 'in-sync', { what: 'in-sync' });
 
     await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'on-break' });
-    await waitFor(() => !inQueue() && dnd(), { what: 'removed from queue 400 with DND on' });
-    const queueWrites = fake.actions.filter((a) => a.name === 'QueueRemove' || a.name === 'QueueAdd');
-    expect(queueWrites.map((a) => a.name)).toEqual(['QueueAdd', 'QueueRemove']);
+    await waitFor(() => pausedWith('On Break') && dnd(), { what: 'paused "On Break" in queue 400, DND on' });
+    await d.request('agent', 'PUT', '/v1/users/u1/status', { statusId: 'offline' });
+    await waitFor(() => !inQueue(), { what: 'Offline: removed from queue 400' });
+    const queueWrites = fake.actions.filter((a) => a.name.startsWith('Queue') && a.name !== 'QueueStatus');
+    expect(queueWrites.map((a) => [a.name, a.headers.paused ?? '', a.headers.reason ?? ''])).toEqual([
+      ['QueueAdd', 'false', ''],
+      ['QueuePause', 'true', 'On Break'],
+      ['QueueRemove', '', ''],
+    ]);
+    expect((await user()).pbx.sync).toMatchObject({ state: 'in-sync', unsupported: [] });
   });
 
   it('applies the deferred status when the PBX call hangs up', async () => {
@@ -88,7 +100,7 @@ describe('FreePBX through the bridge', () => {
       `freepbx: deferred status applied ${Date.now() - hungUpAt} ms after Hangup (includes polling)`,
     );
     expect(after).toMatchObject({ status: { cause: 'deferred' }, upcoming: null, activities: [] });
-    await waitFor(() => !inQueue() && dnd(), { what: 'On Break reached the PBX' });
+    await waitFor(() => pausedWith('On Break') && dnd(), { what: 'On Break reached the PBX' });
   });
 
   it('reconciles after an AMI outage: a call that ended meanwhile ends, the upcoming status is applied and synced', async () => {
@@ -113,7 +125,7 @@ describe('FreePBX through the bridge', () => {
       { what: 'deferred status after reconnect' },
     );
     expect(after.activities).toEqual([]);
-    await waitFor(() => !inQueue() && dnd(), { what: 'PBX matches On Break after the outage' });
+    await waitFor(() => pausedWith('On Break') && dnd(), { what: 'PBX matches On Break after the outage' });
   });
 
   it('coalesces a burst: 20 quick changes cost far fewer PBX writes and end in the right state', async () => {
@@ -244,7 +256,9 @@ describe('FreePBX phone-side changes and long outages', () => {
     await waitFor(
       () =>
         ['1001', '1002', '1003'].every(
-          (e) => !fake.member('400', `Local/${e}@from-queue/n`) && fake.db.get(`DND/${e}`) === 'YES',
+          (e) =>
+            fake.member('400', `Local/${e}@from-queue/n`)?.reason === 'On Break' &&
+            fake.db.get(`DND/${e}`) === 'YES',
         ),
       {
         what: 'every user On Break on the PBX after reconnect',

@@ -128,8 +128,8 @@ describe('FreePBX offers through the bridge', () => {
     expect(moved.status.cause).toBe('missed-offer');
     const history = (await d.request('admin', 'GET', '/v1/users/u1/history')).body.items;
     expect(history[0]).toMatchObject({ statusId: 'idle', cause: 'missed-offer' });
-    await waitFor(() => !fake.member('400', 'Local/1001@from-queue/n'), {
-      what: 'Idle logged out of queue 400',
+    await waitFor(() => fake.member('400', 'Local/1001@from-queue/n')?.paused === true, {
+      what: 'Idle (no queue calls) paused in queue 400',
     });
 
     // An answered call: 10 s ringing, 60 s talking. Occupancy counts the talk only.

@@ -6,6 +6,7 @@ import type {
   ApplyResult,
   DesiredSettings,
   PbxAdapter,
+  PbxCapabilities,
   PbxConnectionStatus,
   PbxEventSink,
   PbxSnapshot,
@@ -22,6 +23,7 @@ import type { XapiClient } from './xapi-client.js';
 
 export interface AdapterParts {
   id: string;
+  capabilities: PbxCapabilities;
   client: XapiClient;
   tokens: TokenManager;
   applier: SettingsApplier;
@@ -71,6 +73,10 @@ export class ThreeCxAdapter implements PbxAdapter {
 
   status(): PbxConnectionStatus {
     return this.parts.state.status(this.parts.tokens.hasToken());
+  }
+
+  capabilities(): PbxCapabilities {
+    return this.parts.capabilities;
   }
 
   private async shutdown(): Promise<void> {

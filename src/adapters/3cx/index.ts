@@ -7,6 +7,7 @@ import { ThreeCxAdapter } from './adapter.js';
 import { SettingsApplier } from './apply.js';
 import { runCallEvents, type CallSourceDeps } from './call-events.js';
 import { CallTracker } from './call-tracker.js';
+import { threeCxCapabilities } from './capabilities.js';
 import { ConnectionState } from './connection-state.js';
 import { EventHub } from './event-hub.js';
 import { createHttpStack } from './http.js';
@@ -20,6 +21,7 @@ import { requestToken } from './token-request.js';
 import { XapiClient } from './xapi-client.js';
 
 export { resolveThreeCxOptions, THREE_CX_DEFAULTS } from './options.js';
+export { threeCxCapabilities } from './capabilities.js';
 export type { ThreeCxAdapterInput, ThreeCxAdapterOptions } from './options.js';
 
 export function createThreeCxAdapter(input: ThreeCxAdapterInput): PbxAdapter {
@@ -59,6 +61,7 @@ export function createThreeCxAdapter(input: ThreeCxAdapterInput): PbxAdapter {
   });
   return new ThreeCxAdapter({
     id: options.id,
+    capabilities: threeCxCapabilities(options),
     client,
     tokens,
     applier: new SettingsApplier(client, identity, {

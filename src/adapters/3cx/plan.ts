@@ -6,7 +6,8 @@
  * Mapping (3CX V20, reference §4–§7):
  * - presence      → `CurrentProfileName` (profile found by Name or CustomName)
  * - queues        → `QueueStatus` LoggedIn/LoggedOut. Global, all queues: XAPI has no per-queue login
- *   and no pause with reason, so `mode: 'pause'` also logs out and `reason`/`target.queues` are unused.
+ *   and no pause with reason, so `mode: 'pause'` (a break, wrap-up) also logs out and `reason`/`target.queues`
+ *   are unused; the bridge reports them in the user's `pbx.sync.unsupported` (capabilities.ts).
  * - ringMyMobile  → `RingMyMobile` on every forwarding profile
  * - externalCalls → `Internal` (true = internal calls only) — an inference [I], hence behind a switch.
  */

@@ -11,6 +11,7 @@ import type {
   ApplyResult,
   DesiredSettings,
   PbxAdapter,
+  PbxCapabilities,
   PbxConnectionStatus,
   PbxEvent,
   PbxEventSink,
@@ -18,6 +19,7 @@ import type {
   PbxTarget,
 } from '../pbx.js';
 import { applySettings } from './actions.js';
+import { FREEPBX_CAPABILITIES } from './capabilities.js';
 import type { AmiMessage } from './ami-message.js';
 import { AmiSession } from './ami-session.js';
 import { CallTracker, type ChannelFact } from './call-tracker.js';
@@ -73,6 +75,10 @@ export class FreepbxAdapter implements PbxAdapter {
     return this.session.status();
   }
 
+  capabilities(): PbxCapabilities {
+    return FREEPBX_CAPABILITIES;
+  }
+
   private async takeSnapshot(): Promise<PbxSnapshot> {
     const takenAt = new Date();
     this.tracker.beginSnapshot();
@@ -105,6 +111,9 @@ export class FreepbxAdapter implements PbxAdapter {
         });
       case 'fullyBooted':
         return this.onFullyBooted(mapped.uptimeSeconds);
+      case 'queueReload':
+        this.options.logger.info({ module: mapped.module }, 'app_queue reloaded; re-asserting queue pauses');
+        return this.emit({ type: 'resyncRequested', at: new Date(), reason: `reload ${mapped.module}` });
       case 'ignored':
         return;
     }

@@ -37,6 +37,8 @@ export type MappedEvent =
   | { kind: 'queueNoAnswer'; extension: string; linkedid: string; attemptId: string }
   | { kind: 'presence'; extension: string; presence: PhonePresence }
   | { kind: 'fullyBooted'; uptimeSeconds: number }
+  /** app_queue was reloaded: static members keep their pause but lose its reason (reload_single_member). */
+  | { kind: 'queueReload'; module: string }
   | { kind: 'ignored' };
 
 /** `Custom:DND<ext>` device state → DND on/off. FreePBX writes BUSY / UNAVAILABLE (reference §4). */
@@ -144,6 +146,7 @@ export function createEventMapper(memberInterfaceTemplate: string, now: () => Da
     queuememberremoved: (msg) => queueChange(msg, memberPattern, { loggedIn: false }),
     queuememberpause: (msg) => queueChange(msg, memberPattern, {}),
     fullybooted: fullyBooted,
+    reload: queueReload,
   };
   return (msg: AmiMessage): MappedEvent => handlers[eventName(msg)]?.(msg) ?? { kind: 'ignored' };
 }
@@ -236,6 +239,20 @@ function fullyBooted(msg: AmiMessage): MappedEvent {
   const uptimeSeconds = Number(field(msg, 'uptime'));
   if (!field(msg, 'uptime') || !Number.isFinite(uptimeSeconds)) return { kind: 'ignored' };
   return { kind: 'fullyBooted', uptimeSeconds };
+}
+
+/**
+ * `Reload` (main/loader.c publish_reload_message, class system): `Module` is the name the reload was asked for
+ * (`app_queue.so`, `app_queue`) or `All` for a full reload (FreePBX "Apply Config"); `Status` 0 = success. The
+ * `QueueReload` action and CLI `queue reload` reload app_queue without this event (not observable).
+ */
+const QUEUE_MODULE = /^(?:app_queue(?:\.so)?|all)$/i;
+const RELOAD_DONE = new Set(['0', '']);
+
+function queueReload(msg: AmiMessage): MappedEvent {
+  const module = field(msg, 'module');
+  if (!QUEUE_MODULE.test(module) || !RELOAD_DONE.has(field(msg, 'status'))) return { kind: 'ignored' };
+  return { kind: 'queueReload', module };
 }
 
 /** `Local/{ext}@from-queue/n` → /^Local\/(.+?)@from-queue\/n$/i (interfaces match case-insensitively). */

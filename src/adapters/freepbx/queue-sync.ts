@@ -1,9 +1,15 @@
 /**
- * Queue login / logout / pause for one extension (reference §4 "Queue pause", §5).
+ * Queue login / logout / pause for one extension (reference §4 "Queue pause", §5; checked against Asterisk's
+ * apps/app_queue.c).
  *
- * Read, compare, change only what differs: per queue, `QueueStatus` filtered by our member interface
- * tells whether the member exists and is paused; a pure planner picks at most one write. "Already
- * there" / "Not there" answers (a race with *45 or another writer) count as success.
+ * Read, compare, change only what differs: per queue, `QueueStatus` filtered by our member interface tells whether
+ * the member exists, is paused (`Paused`, `PausedReason`: QueueStatus has no pre-18 `Reason`) and can be removed
+ * (`Membership: dynamic`); a pure planner picks at most one write. Rules that keep a waiting caller from slipping
+ * through to an agent who is not available:
+ * - logging in straight into a paused status is one `QueueAdd Paused=true Reason=…`, never add-then-pause;
+ * - a new reason re-pauses directly (`QueuePause Paused=true`), never unpause-then-pause;
+ * - a static (or realtime) member cannot be removed (`Member not dynamic`): it is paused with the reason instead.
+ * "Already there" / "Not there" answers (a race with *45 or another writer) count as success.
  */
 import { PbxError, type DesiredSettings } from '../pbx.js';
 import { errorSays, requireSuccess, toPbxError } from './ami-errors.js';
@@ -16,17 +22,19 @@ import { truncateUtf8 } from './presence-value.js';
 export interface MemberState {
   paused: boolean;
   reason: string;
+  /** `Membership: dynamic`; static (queues.conf) and realtime members answer QueueRemove "Member not dynamic". */
+  removable: boolean;
 }
 
-export type QueueWrite = 'add' | 'unpause' | 'remove' | 'pause';
+export type QueueWrite = 'add' | 'addPaused' | 'unpause' | 'remove' | 'pause';
 
 type QueueWish = DesiredSettings['queues'];
 
 /** The one write (or none) that makes `member` match `want`. */
 export function planQueue(member: MemberState | null, want: QueueWish): QueueWrite | null {
   if (want.loggedIn) return !member ? 'add' : member.paused ? 'unpause' : null;
-  if (!member) return null; // logged out already satisfies "logout" and "pause": no calls either way
-  if (want.mode === 'logout') return 'remove';
+  if (!member) return want.mode === 'pause' ? 'addPaused' : null;
+  if (want.mode === 'logout' && member.removable) return 'remove';
   return member.paused && member.reason === pauseReason(want) ? null : 'pause';
 }
 
@@ -56,20 +64,32 @@ async function readMember(ctx: ApplyContext, queue: string): Promise<MemberState
       field(m, 'queue') === queue &&
       field(m, 'location').toLowerCase() === iface.toLowerCase(),
   );
-  return hit ? { paused: field(hit, 'paused') === '1', reason: field(hit, 'pausedreason') } : null;
+  if (!hit) return null;
+  const membership = field(hit, 'membership').toLowerCase();
+  return {
+    paused: field(hit, 'paused') === '1',
+    reason: field(hit, 'pausedreason'),
+    removable: membership === '' || membership === 'dynamic',
+  };
 }
 
 const WRITES: Readonly<
   Record<QueueWrite, (ctx: ApplyContext, queue: string, want: QueueWish) => Promise<void>>
 > = {
-  add: addMember,
+  add: (ctx, queue) => addMember(ctx, queue, null),
+  addPaused: (ctx, queue, want) => addMember(ctx, queue, pauseReason(want)),
   unpause: (ctx, queue) => pause(ctx, queue, false, ''),
   remove: removeMember,
   pause: (ctx, queue, want) => pause(ctx, queue, true, pauseReason(want)),
 };
 
-/** QueueAdd as FreePBX's *45 does it: penalty from QPENALTY, no state interface when `ignorestate`. */
-async function addMember(ctx: ApplyContext, queue: string): Promise<void> {
+/**
+ * QueueAdd as FreePBX's *45 does it: penalty from QPENALTY, no state interface when `ignorestate`. `pausedWith`: add
+ * paused with that reason in the same action. QueueAdd's `Reason` exists since Asterisk 20.12 / 21.7 / 22.2 / 23
+ * (app_queue commit "allow dynamically adding a queue member in paused state"); older versions ignore it and add the
+ * member paused without a reason, so the reason is read back and set by re-pausing (the member never takes a call).
+ */
+async function addMember(ctx: ApplyContext, queue: string, pausedWith: string | null): Promise<void> {
   const penalty = (await dbGet(ctx.ami, KEYS.queuePenalty(queue, ctx.extension))) || '0';
   const noState = (await dbGet(ctx.ami, KEYS.queueNoState(ctx.extension))) === 'ignorestate';
   const res = await ctx.ami.send({
@@ -79,14 +99,20 @@ async function addMember(ctx: ApplyContext, queue: string): Promise<void> {
     ...(noState ? {} : { StateInterface: ctx.stateInterface }),
     MemberName: ctx.displayName,
     Penalty: penalty,
-    Paused: 'false',
+    Paused: pausedWith === null ? 'false' : 'true',
+    ...(pausedWith ? { Reason: pausedWith } : {}),
   });
   requireSuccess(res, `QueueAdd ${queue}`, ['Already there']);
   await setQueueBlf(ctx, queue, 'INUSE');
+  if (pausedWith === null) return;
+  const added = await readMember(ctx, queue); // also covers "Already there": an existing member, maybe unpaused
+  if (added && !(added.paused && added.reason === pausedWith)) await pause(ctx, queue, true, pausedWith);
 }
 
-async function removeMember(ctx: ApplyContext, queue: string): Promise<void> {
+/** Logout; a member that turns out not to be removable ("Member not dynamic") is paused instead. */
+async function removeMember(ctx: ApplyContext, queue: string, want: QueueWish): Promise<void> {
   const res = await ctx.ami.send({ Action: 'QueueRemove', Queue: queue, Interface: ctx.memberInterface });
+  if (errorSays(res, 'Member not dynamic')) return pause(ctx, queue, true, pauseReason(want));
   requireSuccess(res, `QueueRemove ${queue}`, ['Not there']);
   await setQueueBlf(ctx, queue, 'NOT_INUSE');
 }

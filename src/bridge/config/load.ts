@@ -85,7 +85,7 @@ function section(raw: Raw, name: string): Raw {
 
 /**
  * Environment overrides for what a container or systemd unit usually sets. They win over the file.
- * PB_ADMIN_KEY adds an admin key named "env-admin". `origins`, when given, records which variable set which
+ * PB_ADMIN_KEY adds an admin key named "env-admin" (unless the file already has an admin key with that secret). `origins`, when given, records which variable set which
  * path, so a bad value is reported with the variable to fix rather than a file line that does not exist.
  */
 export function applyEnvOverrides(raw: Raw, env: Env, origins?: Map<string, string>): Raw {
@@ -104,13 +104,24 @@ export function applyEnvOverrides(raw: Raw, env: Env, origins?: Map<string, stri
   set('redis', 'embedded', 'PB_REDIS_EMBEDDED', env.PB_REDIS_EMBEDDED);
   set('redis', 'embeddedDir', 'PB_REDIS_EMBEDDED_DIR', env.PB_REDIS_EMBEDDED_DIR);
   set('log', 'level', 'PB_LOG_LEVEL', env.PB_LOG_LEVEL);
-  if (env.PB_ADMIN_KEY) {
+  set('log', 'format', 'PB_LOG_FORMAT', env.PB_LOG_FORMAT);
+  const adminKey = env.PB_ADMIN_KEY;
+  if (adminKey) {
     const auth = section(raw, 'auth');
     const keys = Array.isArray(auth.keys) ? (auth.keys as unknown[]) : [];
-    auth.keys = [...keys, { name: 'env-admin', role: 'admin', key: env.PB_ADMIN_KEY }];
-    origins?.set(`auth.keys[${keys.length}]`, 'PB_ADMIN_KEY');
+    // The examples list `{role: admin, key: "${PB_ADMIN_KEY}"}` themselves: that is the same admin, not a second.
+    if (!keys.some((k) => isAdminKey(k, adminKey))) {
+      auth.keys = [...keys, { name: 'env-admin', role: 'admin', key: adminKey }];
+      origins?.set(`auth.keys[${keys.length}]`, 'PB_ADMIN_KEY');
+    }
   }
   return raw;
+}
+
+function isAdminKey(entry: unknown, secret: string): boolean {
+  if (entry === null || typeof entry !== 'object') return false;
+  const { role, key } = entry as Raw;
+  return role === 'admin' && key === secret;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -3,6 +3,8 @@
  * Everything else receives the parsed, frozen `Config`; nothing outside src/bridge/config reads process.env.
  */
 import { z } from 'zod';
+import { isSafePauseReason } from '../../status/index.js';
+import { DEFAULT_PRESENCE_MAP, RESUME_INTERRUPTED } from '../sync/presence-map.js';
 
 const durationMs = z.number().int().positive();
 
@@ -106,9 +108,17 @@ const authSchema = z
     path: ['keys'],
   });
 
+/** A status type id as the API accepts it: anything else can never name a type (see config/status-references.ts). */
+const statusTypeIdSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,39}$/,
+    'not a status type id: lower-case letters, digits and "-", e.g. on-break',
+  );
+
 const statusSchema = z
   .object({
-    defaultOnShiftStart: z.string().min(1).default('active'),
+    defaultOnShiftStart: statusTypeIdSchema.default('active'),
     connectionTimeoutSeconds: z.number().int().min(5).max(86_400).default(90),
     requireShift: z.boolean().default(false),
     /** After-call work: seconds after a call ends during which the user still counts as engaged. 0 = off. */
@@ -130,23 +140,37 @@ const statusSchema = z
   })
   .strict();
 
+const pauseReason = z
+  .string()
+  .min(1)
+  .refine(isSafePauseReason, 'at most 79 bytes, without ";", ",", "|" or control characters');
+
 const syncSchema = z
   .object({
     /** Periodic full re-sync of every user (repairs drift). */
     reconcileIntervalSeconds: z.number().int().min(10).default(300),
-    /** Queue handling for statuses without queue login: remove the member, or pause it with the status name. */
-    queueMode: z.enum(['logout', 'pause']).default('logout'),
+    /**
+     * Deprecated (per status type now: pbxPresence.freepbx.queues). When set, the queue handling of every type that
+     * sets none, replacing the defaults (Offline logs out, other types without queue login pause).
+     */
+    queueMode: z.enum(['logout', 'pause']).optional(),
+    /** An upcoming status that takes no queue calls stops queue calls (pause/logout) and sets DND at once. */
+    routeOnUpcoming: z.boolean().default(true),
+    /** During wrap-up, queue members that would take calls are paused with `wrapUpPauseReason`. */
+    pauseDuringWrapUp: z.boolean().default(true),
+    wrapUpPauseReason: pauseReason.default('Wrap-up'),
     attempts: z.number().int().min(1).max(100).default(8),
     backoffMs: durationMs.default(500),
     concurrency: z.number().int().min(1).max(1000).default(20),
   })
   .strict();
 
+/** Phone-side fact → status type id or "@interrupted"; keys in src/bridge/sync/presence-map.ts. */
 const presenceMapSchema = z
-  .record(z.string(), z.string().min(1))
-  .default({})
+  .record(z.string(), z.union([z.literal(RESUME_INTERRUPTED), statusTypeIdSchema]))
+  .default({ ...DEFAULT_PRESENCE_MAP })
   .describe(
-    'phone-side fact → status type id, e.g. {"dnd:on": "on-break", "presence:Away": "idle"}; keys in src/bridge/sync/presence-map.ts',
+    'phone-side fact → status type id or "@interrupted", e.g. {"dnd:on": "on-break", "dnd:off": "@interrupted"}',
   );
 
 const backoffSchema = z
@@ -214,14 +238,24 @@ const haSchema = z
      * another daemon takes over within about ttl + ttl/3.
      */
     leaseTtlMs: z.number().int().min(1_000).max(120_000).default(6_000),
-    /** Name of this daemon in GET /v1/pbx and logs; defaults to "<hostname>-<pid>". */
-    nodeName: z.string().min(1).max(100).optional(),
+    /**
+     * Name of this daemon in GET /v1/pbx and logs; defaults to "<hostname>-<pid>". Leases never depend on it
+     * (their owner adds a random instance id), but give each daemon its own name or leave it unset.
+     */
+    nodeName: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits, ".", "_", ":" and "-" only')
+      .optional(),
   })
   .strict();
 
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** auto: readable lines when stdout is a terminal, JSON lines otherwise (journald, Docker, log shippers). */
+    format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   })
   .strict();
 

@@ -19,10 +19,12 @@ export const PUBLIC_EVENT_TYPES: ReadonlySet<string> = new Set([
   'user.offer.started',
   'user.offer.ended',
   'user.offer.missed',
-  'user.wrap-up.changed',
+  'user.wrap-up.extended',
+  'user.wrap-up.ended',
   'status-type.changed',
   'pbx.sync.failed',
   'pbx.connection.changed',
+  'pbx.change.reverted',
 ]);
 
 export function isPublic(entry: StreamEntry): boolean {

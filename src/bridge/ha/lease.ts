@@ -63,7 +63,7 @@ export class ConnectionLease {
     this.token = 0;
   }
 
-  /** Current holder as "<owner>" (for GET /v1/pbx), or null. */
+  /** Current holder's owner id ("<nodeName>#<instanceId>" in the daemon), or null. */
   async holder(): Promise<string | null> {
     const value = await this.redis.get(this.keys.pbxLease(this.connection));
     return value ? value.slice(0, value.lastIndexOf('|')) : null;

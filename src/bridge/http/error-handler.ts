@@ -70,7 +70,16 @@ function zodIssues(err: FastifyError): ValidationIssue[] {
   });
 }
 
-function translate(err: FastifyError): ApiError | null {
+/** The usual cause is `curl -d` without `-H 'Content-Type: application/json'` (curl then sends a form type). */
+function unsupportedMediaType(request: FastifyRequest): ApiError {
+  const sent = request.headers['content-type'];
+  return new ApiError(
+    'UNSUPPORTED_MEDIA_TYPE',
+    `the body must be JSON: send the header "Content-Type: application/json"${sent ? ` (this request sent "${sent.slice(0, 100)}")` : ''}`,
+  );
+}
+
+function translate(err: FastifyError, request: FastifyRequest): ApiError | null {
   const catalogued = asCatalogued(err);
   if (catalogued) return catalogued;
   if (hasZodFastifySchemaValidationErrors(err)) {
@@ -78,6 +87,7 @@ function translate(err: FastifyError): ApiError | null {
   }
   const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (mapped === 'PAYLOAD_TOO_LARGE') return new ApiError(mapped, 'the body is over 64 KiB');
+  if (mapped === 'UNSUPPORTED_MEDIA_TYPE') return unsupportedMediaType(request);
   if (mapped) return new ApiError(mapped, err.message);
   if (err instanceof SyntaxError && err.statusCode === 400)
     return new ApiError('INVALID_JSON', 'the body is not valid JSON');
@@ -89,7 +99,7 @@ function translate(err: FastifyError): ApiError | null {
 
 export function installErrorHandling(app: FastifyInstance, onRedisError: () => void): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    let answer = translate(err);
+    let answer = translate(err, request);
     if (!answer && isRedisUnavailable(err)) {
       onRedisError();
       answer = notReady();

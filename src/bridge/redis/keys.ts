@@ -100,6 +100,10 @@ export class Keys {
   pbxStatus(): string {
     return `${this.prefix}{pbx}:status`;
   }
+  /** The running daemons' heartbeats, by instance id (see ha/daemon-roster.ts). */
+  daemons(): string {
+    return `${this.prefix}{pbx}:daemons`;
+  }
   /** The highest fencing token seen for a connection, per partition (checked inside the commit script). */
   pbxFence(partition: number, connection: string): string {
     return `${this.tag(partition)}:fence:${connection}`;

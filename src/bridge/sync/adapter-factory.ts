@@ -1,8 +1,8 @@
 /** Config entry → adapter. The only place that knows both the config shape and the adapters' option types. */
 import type { Logger } from 'pino';
-import { createThreeCxAdapter } from '../../adapters/3cx/index.js';
-import { createFreepbxAdapter } from '../../adapters/freepbx/index.js';
-import type { PbxAdapter } from '../../adapters/pbx.js';
+import { createThreeCxAdapter, threeCxCapabilities } from '../../adapters/3cx/index.js';
+import { createFreepbxAdapter, FREEPBX_CAPABILITIES } from '../../adapters/freepbx/index.js';
+import type { PbxAdapter, PbxCapabilities } from '../../adapters/pbx.js';
 import type { PbxConfig } from '../config/schema.js';
 
 export function createAdapter(config: PbxConfig, log: Logger): PbxAdapter {
@@ -24,4 +24,9 @@ export function createAdapter(config: PbxConfig, log: Logger): PbxAdapter {
     backoff: { ...options.backoff },
     logger,
   });
+}
+
+/** What a configured connection can do; known without holding it (GET /v1/pbx on any daemon). */
+export function capabilitiesOf(config: PbxConfig): PbxCapabilities {
+  return config.kind === 'freepbx' ? FREEPBX_CAPABILITIES : threeCxCapabilities(config);
 }

@@ -5,10 +5,12 @@
  * of one extension are handled strictly in order (and different extensions side by side); a connection change waits
  * for every event before it and every later event waits for it. On every (re)connect a snapshot is diffed with the
  * open activities and offers (calls that ended during the gap end, calls that started begin) and every user of the
- * connection is re-synced. Live events arriving meanwhile wait.
+ * connection is re-synced. Live events arriving meanwhile wait. A phone-side change the map cannot follow (no entry,
+ * the status refused, nothing to go back to) is reverted at once by a forced sync of that user, and visibly: a
+ * `pbx.change.reverted` event and a log line.
  */
 import type { Logger } from 'pino';
-import type { PbxAdapter, PbxEvent, PbxSnapshot } from '../../adapters/pbx.js';
+import type { PbxAdapter, PbxEvent, PbxSnapshot, PhonePresence } from '../../adapters/pbx.js';
 import type { Command, UserState } from '../../status/index.js';
 import { ApiError } from '../errors.js';
 import type { Fence } from '../ha/lease.js';
@@ -18,7 +20,8 @@ import type { Metrics } from '../metrics.js';
 import type { UserService } from '../users/user-service.js';
 import type { UserStore } from '../users/user-store.js';
 import type { ExtensionIndex } from './extension-index.js';
-import { isEcho, mappedStatus } from './presence-map.js';
+import { factKeys, isEcho, mappedStatus, RESUME_INTERRUPTED } from './presence-map.js';
+import { settingsOf, type RevertNotice } from './revert-notices.js';
 import type { SyncRecords } from './sync-record.js';
 
 const RETRY_FOR_MS = 10 * 60_000;
@@ -31,6 +34,8 @@ export interface InboundDeps {
   metrics: Metrics;
   log: Logger;
   reconcile: (connection: string) => Promise<unknown>;
+  /** Forced sync of one user that puts a phone-side change back, and reports it (SyncPipeline.revert). */
+  revert: (notice: RevertNotice) => Promise<void>;
   onConnectionChange: (connection: string, connected: boolean, reason?: string) => Promise<void>;
   /** The fencing token of this daemon's lease on the connection; every command carries it. */
   fence: () => Fence | null;
@@ -68,7 +73,7 @@ export class PbxInbound {
             'inbound pbx event failed',
           );
         });
-    if (event.type === 'connected' || event.type === 'disconnected') {
+    if (event.type === 'connected' || event.type === 'disconnected' || event.type === 'resyncRequested') {
       const before = Promise.all([this.chain, ...this.lanes.values()]);
       this.lanes.clear();
       this.chain = run(before);
@@ -146,6 +151,10 @@ export class PbxInbound {
         return this.reconcile();
       case 'disconnected':
         return this.deps.onConnectionChange(this.adapter.id, false, event.reason);
+      case 'resyncRequested':
+        this.deps.log.info({ pbx: this.adapter.id, reason: event.reason }, 're-syncing every user');
+        await this.deps.reconcile(this.adapter.id);
+        return;
     }
   }
 
@@ -156,38 +165,63 @@ export class PbxInbound {
     this.deps.metrics.eventToApply.observe(Math.max(0, Date.now() - at.getTime()) / 1000);
   }
 
-  private async presence(extension: string, presence: Parameters<typeof mappedStatus>[0]): Promise<void> {
-    // Map first (pure): a fact the map says nothing about needs no Redis lookups. Every sync write comes back as
-    // such an event, and this serial chain must stay free for call events (perf: 2 round trips saved per echo).
-    const statusId = mappedStatus(presence, this.presenceMap);
-    if (!statusId) return;
+  private async presence(extension: string, presence: PhonePresence): Promise<void> {
+    // Echo first, then the map: an unmapped change is no longer ignored but reverted, so every fact needs the user
+    // and the last push (2 round trips per echo; bench/ burst: about +6 % daemon CPU for 10,000 breaks).
     const userId = await this.deps.extensions.userOf(this.adapter.id, extension);
     if (!userId) return;
     const record = await this.deps.records.get(userId);
     if (isEcho(presence, record?.pushed ?? null, this.adapter.kind)) return;
-    await this.execute(userId, { type: 'selectStatus', statusId, actor: 'pbx' });
+    const target = mappedStatus(presence, this.presenceMap);
+    const revert = (reason: RevertNotice['reason'], code: string | null = null) =>
+      this.revert({
+        userId,
+        extension,
+        change: factKeys(presence),
+        settings: settingsOf(presence),
+        reason,
+        code,
+      });
+    if (!target) return revert('unmapped');
+    const resume = target === RESUME_INTERRUPTED;
+    const outcome = await this.execute(
+      userId,
+      resume
+        ? { type: 'resumeInterrupted', actor: 'pbx' }
+        : { type: 'selectStatus', statusId: target, actor: 'pbx' },
+    );
+    if (outcome.refused) return revert('refused', outcome.refused);
+    if (resume && outcome.changed === false) return revert('nothing-to-resume');
   }
 
-  /** Domain refusals (limit reached, unknown type) are logged, not retried: the PBX cannot be told "no". */
-  private async execute(userId: string, command: Command): Promise<void> {
-    if (this.stopped) return;
+  /** Puts the PBX back to the user's status at once, visibly (the bridge owns the status, not the phone). */
+  private async revert(notice: Omit<RevertNotice, 'connection'>): Promise<void> {
+    if (this.stopped || !this.deps.fence()) return;
+    await this.deps.revert({ ...notice, connection: this.adapter.id });
+  }
+
+  /**
+   * Domain refusals (limit reached, unknown type) are logged and returned, not retried: the PBX cannot be told "no".
+   * `changed` is undefined when nothing was decided (stopped, not the holder, fenced, a lost race).
+   */
+  private async execute(userId: string, command: Command): Promise<{ changed?: boolean; refused?: string }> {
+    if (this.stopped) return {};
     const fence = this.deps.fence();
-    if (!fence) return; // not (or no longer) the holder: the new holder's snapshot covers this
+    if (!fence) return {}; // not (or no longer) the holder: the new holder's snapshot covers this
     try {
-      await this.deps.users.execute(userId, command, { fence });
+      const result = await this.deps.users.execute(userId, command, { fence });
+      return { changed: result.changed };
     } catch (err) {
       if (err instanceof FencedError) {
         this.stopped = true;
         this.deps.onFenced();
-        return;
+        return {};
       }
-      if (err instanceof ApiError && err.code !== 'VERSION_CONFLICT') return;
+      if (err instanceof ApiError && err.code !== 'VERSION_CONFLICT') return {};
       if ((err as Error).name === 'DomainError') {
-        this.deps.log.info(
-          { userId, command: command.type, code: (err as { code?: string }).code },
-          'pbx-originated change refused',
-        );
-        return;
+        const code = (err as { code?: string }).code ?? 'REFUSED';
+        this.deps.log.info({ userId, command: command.type, code }, 'pbx-originated change refused');
+        return { refused: code };
       }
       throw err;
     }

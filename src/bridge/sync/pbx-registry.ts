@@ -5,11 +5,11 @@
  * adapter, whose first `connected` triggers the snapshot reconcile. The holder publishes its connection state to
  * Redis so any daemon can answer GET /v1/pbx and readiness.
  */
-import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PbxAdapter, PbxKind } from '../../adapters/pbx.js';
 import type { PbxConfig } from '../config/schema.js';
+import type { DaemonIdentity } from '../ha/identity.js';
 import { ConnectionLease } from '../ha/lease.js';
 import type { CheckResult } from '../health.js';
 import type { Metrics } from '../metrics.js';
@@ -24,8 +24,10 @@ export interface PbxConnectionReport {
   reconnects: number;
   lastEventAt: string | null;
   lastError: string | null;
-  /** The daemon holding the connection, or null while nobody does. */
+  /** The node name of the daemon holding the connection, or null while nobody does. */
   heldBy: string | null;
+  /** That daemon's instance id (unique per process, even when node names are not). */
+  heldByInstance: string | null;
 }
 
 export interface ConnectionWorkers {
@@ -39,8 +41,6 @@ interface Held {
   inbound: PbxInbound;
   lastRenewed: number;
 }
-
-export const defaultNodeName = (): string => `${hostname()}-${process.pid}`;
 
 export class PbxRegistry {
   private readonly leases = new Map<string, ConnectionLease>();
@@ -62,18 +62,22 @@ export class PbxRegistry {
       log: Logger;
       streamMaxLen: number;
       clock: () => Date;
-      nodeName: string;
+      identity: DaemonIdentity;
       leaseTtlMs: number;
     },
   ) {
     for (const c of configs) {
-      this.leases.set(c.id, new ConnectionLease(deps.redis, deps.keys, c.id, deps.nodeName, deps.leaseTtlMs));
+      // The owner carries the instance id: two daemons sharing a node name still hold different leases.
+      this.leases.set(
+        c.id,
+        new ConnectionLease(deps.redis, deps.keys, c.id, deps.identity.owner, deps.leaseTtlMs),
+      );
       this.reports.set(c.id, idleReport(c));
     }
   }
 
   get nodeName(): string {
-    return this.deps.nodeName;
+    return this.deps.identity.nodeName;
   }
 
   /** The adapter of a connection this daemon holds right now. */
@@ -175,7 +179,12 @@ export class PbxRegistry {
     this.held.set(config.id, { adapter, inbound, lastRenewed: Date.now() });
     this.deps.metrics.leaseChanges.inc({ pbx: config.id, event: 'acquired' });
     this.deps.log.info(
-      { pbx: config.id, node: this.deps.nodeName, fence: lease.fence?.token },
+      {
+        pbx: config.id,
+        node: this.nodeName,
+        instance: this.deps.identity.instanceId,
+        fence: lease.fence?.token,
+      },
       'took the PBX connection lease',
     );
     await this.workers?.startWorker(config.id);
@@ -193,7 +202,10 @@ export class PbxRegistry {
     this.held.delete(id);
     held.inbound.stop();
     this.deps.metrics.leaseChanges.inc({ pbx: id, event: why === 'stopping' ? 'released' : 'lost' });
-    this.deps.log.warn({ pbx: id, node: this.deps.nodeName, why }, 'let go of the PBX connection');
+    this.deps.log.warn(
+      { pbx: id, node: this.nodeName, instance: this.deps.identity.instanceId, why },
+      'let go of the PBX connection',
+    );
     await held.adapter
       .stop()
       .catch((err: Error) => this.deps.log.warn({ pbx: id, err: err.message }, 'adapter stop failed'));
@@ -203,7 +215,7 @@ export class PbxRegistry {
   }
 
   private async publish(id: string, adapter: PbxAdapter): Promise<void> {
-    const report = toReport(id, adapter, this.deps.nodeName);
+    const report = toReport(id, adapter, this.deps.identity);
     this.reports.set(id, report);
     await this.deps.redis.hset(
       this.deps.keys.pbxStatus(),
@@ -218,14 +230,17 @@ export class PbxRegistry {
     for (const c of this.configs) {
       const heldHere = this.held.get(c.id);
       if (heldHere) {
-        this.reports.set(c.id, toReport(c.id, heldHere.adapter, this.deps.nodeName));
+        this.reports.set(c.id, toReport(c.id, heldHere.adapter, this.deps.identity));
         continue;
       }
       const entry = published[c.id]
         ? (JSON.parse(published[c.id] as string) as PbxConnectionReport & { publishedAt: number })
         : null;
       const fresh = entry && Date.now() - entry.publishedAt <= this.deps.leaseTtlMs * 1.5;
-      this.reports.set(c.id, fresh ? { ...entry, kind: c.kind } : idleReport(c));
+      this.reports.set(
+        c.id,
+        fresh ? { ...entry, kind: c.kind, heldByInstance: entry.heldByInstance ?? null } : idleReport(c),
+      );
     }
   }
 
@@ -241,7 +256,8 @@ export class PbxRegistry {
       kind: held.adapter.kind,
       connected,
       reason: reason ?? null,
-      heldBy: this.deps.nodeName,
+      heldBy: this.nodeName,
+      heldByInstance: this.deps.identity.instanceId,
     });
     await this.deps.redis.xadd(
       this.deps.keys.events(0),
@@ -261,7 +277,7 @@ export class PbxRegistry {
   }
 }
 
-function toReport(id: string, adapter: PbxAdapter, node: string): PbxConnectionReport {
+function toReport(id: string, adapter: PbxAdapter, node: DaemonIdentity): PbxConnectionReport {
   const s = adapter.status();
   return {
     id,
@@ -271,7 +287,8 @@ function toReport(id: string, adapter: PbxAdapter, node: string): PbxConnectionR
     reconnects: s.reconnects,
     lastEventAt: s.lastEventAt?.toISOString() ?? null,
     lastError: s.lastError,
-    heldBy: node,
+    heldBy: node.nodeName,
+    heldByInstance: node.instanceId,
   };
 }
 
@@ -285,5 +302,6 @@ function idleReport(c: PbxConfig): PbxConnectionReport {
     lastEventAt: null,
     lastError: 'no daemon holds this connection',
     heldBy: null,
+    heldByInstance: null,
   };
 }

@@ -28,7 +28,9 @@ export class SyncRecords {
   /** Public part only, for the user view. */
   async view(userId: string): Promise<SyncRecord | null> {
     const stored = await this.get(userId);
-    return stored ? { state: stored.state, lastError: stored.lastError, syncedAt: stored.syncedAt } : null;
+    if (!stored) return null;
+    const { state, lastError, syncedAt, unsupported = [] } = stored;
+    return { state, lastError, syncedAt, unsupported };
   }
 
   async put(userId: string, record: StoredSync, failedEvent?: Record<string, unknown>): Promise<void> {

@@ -19,7 +19,9 @@ import type { StreamEntry } from '../outbox/outbox-entry.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
-import { desiredSettings, fingerprint } from './desired.js';
+import { desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
+import type { RevertNotice, RevertNotices } from './revert-notices.js';
+import { unsupportedSettings } from './unsupported.js';
 import type { StoredSync, SyncRecords } from './sync-record.js';
 
 /** BullMQ queue of one connection (queue names may not contain ":"). */
@@ -28,13 +30,28 @@ export const syncQueueName = (connection: string): string => `pbx-sync-${connect
 interface SyncJob {
   userId: string;
   force: boolean;
+  /** A forced sync that puts back a phone-side change: published once the PBX write actually happened. */
+  revert?: RevertNotice;
 }
 
-/** Outbox entry types after which a user's PBX settings may differ. */
-const SYNC_TRIGGERS = new Set(['user.status.changed', 'user.directory.changed']);
+/**
+ * Outbox entry types after which a user's PBX settings may differ: an upcoming status routes at once
+ * (sync.routeOnUpcoming), and an activity's end starts the wrap-up pause that the wrap-up's end lifts.
+ */
+const SYNC_TRIGGERS = new Set([
+  'user.status.changed',
+  'user.directory.changed',
+  'user.upcoming.changed',
+  'user.activity.ended',
+  'user.wrap-up.ended',
+]);
 
 export interface SyncOptions {
-  queueMode: 'logout' | 'pause';
+  /** Deprecated global queue handling (per status type now). */
+  queueMode?: 'logout' | 'pause' | undefined;
+  routeOnUpcoming: boolean;
+  pauseDuringWrapUp: boolean;
+  wrapUpPauseReason: string;
   attempts: number;
   backoffMs: number;
   concurrency: number;
@@ -70,6 +87,7 @@ export class SyncPipeline {
       clock: () => Date;
       /** All user ids with an extension on a connection (for reconcile). */
       usersOf: (connection: string) => Promise<Map<string, string>>;
+      notices: Pick<RevertNotices, 'publish'>;
     },
     private readonly connections: readonly string[],
     private readonly options: SyncOptions,
@@ -91,6 +109,17 @@ export class SyncPipeline {
         : (await this.deps.store.load(entry.userId))?.directory.pbx?.connection;
     if (connection) await this.enqueue(connection, entry.userId, false, `${entry.partition}-${entry.id}`);
   };
+
+  /**
+   * Puts back a phone-side change the bridge does not follow: a forced sync of the user that publishes `notice` only
+   * if it really wrote one of the changed settings (a late echo of an earlier push finds nothing to revert).
+   */
+  async revert(notice: RevertNotice): Promise<void> {
+    const queue = this.queues.get(notice.connection);
+    if (!queue) return;
+    const data: SyncJob = { userId: notice.userId, force: true, revert: notice };
+    await queue.add('sync', data, this.jobOptions(notice.userId, randomUUID()));
+  }
 
   async enqueue(
     connection: string,
@@ -199,19 +228,22 @@ export class SyncPipeline {
   }
 
   private async sync(job: Job<SyncJob>): Promise<void> {
-    const { userId, force } = job.data;
+    const { userId, force, revert } = job.data;
     const token = await this.lock(userId);
     try {
-      await this.syncLocked(userId, force, job.attemptsMade + 1 >= this.options.attempts);
+      const changed = await this.syncLocked(userId, force, job.attemptsMade + 1 >= this.options.attempts);
+      if (revert && changed.some((setting) => revert.settings.includes(setting)))
+        await this.deps.notices.publish(revert);
     } finally {
       await this.unlock(userId, token);
     }
   }
 
-  private async syncLocked(userId: string, force: boolean, lastAttempt: boolean): Promise<void> {
+  /** The settings written (ApplyResult.changed); none when coalesced, skipped or failed. */
+  private async syncLocked(userId: string, force: boolean, lastAttempt: boolean): Promise<string[]> {
     const state = await this.deps.store.load(userId);
     const pbx = state?.directory.pbx;
-    if (!state || !pbx) return;
+    if (!state || !pbx) return [];
     const previous = await this.deps.records.get(userId);
     // The lease moved away while this job waited: fail over to the retry (the new holder works the queue).
     const adapter = this.deps.adapterOf(pbx.connection);
@@ -219,9 +251,10 @@ export class SyncPipeline {
       throw new PbxError('PBX_UNAVAILABLE', `connection "${pbx.connection}" is not held by this daemon`);
 
     const target = targetOf(state);
-    const desired = desiredSettings(state, await this.deps.catalog.get(), this.options.queueMode);
+    const desired = desiredSettings(state, await this.deps.catalog.get(), this.desiredOptions, this.now());
+    const unsupported = unsupportedSettings(adapter.capabilities(), target, desired);
     const print = fingerprint(target, desired);
-    if (!force && previous?.state === 'in-sync' && previous.fingerprint === print) return; // coalesced
+    if (!force && previous?.state === 'in-sync' && previous.fingerprint === print) return []; // coalesced
     // Recorded before the push: the PBX reports our own writes back while apply() runs, and those echoes must
     // already compare equal to what we are pushing.
     await this.deps.records.put(userId, {
@@ -229,21 +262,25 @@ export class SyncPipeline {
       state: previous?.state ?? 'pending',
       pushed: desired,
     });
+    let changed: string[];
     try {
-      await adapter.apply(target, desired);
+      ({ changed } = await adapter.apply(target, desired));
     } catch (err) {
-      return this.onApplyError(userId, pbx.connection, previous, err, lastAttempt);
+      await this.onApplyError(userId, pbx.connection, previous, err, lastAttempt);
+      return [];
     }
     const record: StoredSync = {
       state: 'in-sync',
       lastError: null,
       syncedAt: this.now(),
+      unsupported,
       fingerprint: print,
       pushed: desired,
       connection: pbx.connection,
     };
     await this.deps.records.put(userId, record);
     this.deps.metrics.syncJobs.inc({ pbx: pbx.connection, outcome: 'in-sync' });
+    return changed;
   }
 
   private async onApplyError(
@@ -293,6 +330,15 @@ export class SyncPipeline {
     return this.deps.clock().toISOString();
   }
 
+  private get desiredOptions(): DesiredOptions {
+    const { queueMode, routeOnUpcoming, pauseDuringWrapUp, wrapUpPauseReason } = this.options;
+    return {
+      queueModeFallback: queueMode,
+      routeOnUpcoming,
+      wrapUpPauseReason: pauseDuringWrapUp ? wrapUpPauseReason : null,
+    };
+  }
+
   private async lock(userId: string): Promise<string> {
     const token = randomUUID();
     const ok = await this.deps.redis.set(this.deps.keys.syncLock(userId), token, 'PX', 30_000, 'NX');
@@ -320,5 +366,13 @@ function errorOf(err: PbxError): { code: string; message: string } {
 }
 
 function emptyRecord(connection: string): StoredSync {
-  return { state: 'pending', lastError: null, syncedAt: null, fingerprint: null, pushed: null, connection };
+  return {
+    state: 'pending',
+    lastError: null,
+    syncedAt: null,
+    unsupported: [],
+    fingerprint: null,
+    pushed: null,
+    connection,
+  };
 }

@@ -5,6 +5,8 @@ export interface SyncRecord {
   state: 'in-sync' | 'pending' | 'failed';
   lastError: { code: string; message: string } | null;
   syncedAt: string | null;
+  /** Settings of the current status the platform cannot carry out (src/bridge/sync/unsupported.ts). */
+  unsupported?: string[];
 }
 
 const UNKNOWN_COLOR = '#808080';
@@ -30,7 +32,12 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
     overage: state.overage,
     connection: state.connection,
     pbx: directory.pbx
-      ? { ...directory.pbx, sync: sync ?? { state: 'pending' as const, lastError: null, syncedAt: null } }
+      ? {
+          ...directory.pbx,
+          sync: sync
+            ? { ...sync, unsupported: sync.unsupported ?? [] }
+            : { state: 'pending' as const, lastError: null, syncedAt: null, unsupported: [] },
+        }
       : null,
     mobile: directory.mobile,
     queues: directory.queues,

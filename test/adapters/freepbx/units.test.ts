@@ -167,17 +167,23 @@ describe('presence value', () => {
 describe('planQueue', () => {
   const login = { loggedIn: true, mode: 'pause' as const, reason: '' };
   const pause = { loggedIn: false, mode: 'pause' as const, reason: 'Lunch' };
-  const logout = { loggedIn: false, mode: 'logout' as const, reason: '' };
+  const logout = { loggedIn: false, mode: 'logout' as const, reason: 'Offline' };
+  const dynamic = (paused: boolean, reason: string) => ({ paused, reason, removable: true });
+  const fixed = (paused: boolean, reason: string) => ({ paused, reason, removable: false });
   it.each([
     [null, login, 'add'],
-    [{ paused: true, reason: 'x' }, login, 'unpause'],
-    [{ paused: false, reason: '' }, login, null],
-    [{ paused: false, reason: '' }, pause, 'pause'],
-    [{ paused: true, reason: 'Other' }, pause, 'pause'],
-    [{ paused: true, reason: 'Lunch' }, pause, null],
-    [null, pause, null],
-    [{ paused: true, reason: 'Lunch' }, logout, 'remove'],
+    [dynamic(true, 'x'), login, 'unpause'],
+    [dynamic(false, ''), login, null],
+    [dynamic(false, ''), pause, 'pause'],
+    [dynamic(true, 'Other'), pause, 'pause'], // a new reason re-pauses, never unpause-then-pause
+    [dynamic(true, 'Lunch'), pause, null],
+    [null, pause, 'addPaused'], // login straight into a paused status: one QueueAdd Paused=true
+    [dynamic(true, 'Lunch'), logout, 'remove'],
     [null, logout, null],
+    [fixed(false, ''), logout, 'pause'], // a static member cannot be removed: paused instead
+    [fixed(true, ''), logout, 'pause'], // e.g. after an app_queue reload dropped the reason
+    [fixed(true, 'Offline'), logout, null],
+    [fixed(true, 'Lunch'), login, 'unpause'],
   ] as const)('member %j, wish %j → %s', (member, want, write) => {
     expect(planQueue(member, want)).toBe(write);
   });

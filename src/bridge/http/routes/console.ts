@@ -1,13 +1,14 @@
 /**
- * The web console at /console: static files that scripts/build-console.mjs bundles into console/dist, served by the
+ * The web console at /console: static files that scripts/build-console.mjs bundles into dist/console, served by the
  * daemon itself. The console talks to the public /v1 API only, with the key the user types in, so it needs no
  * route, session or privilege of its own; everything it shows is also possible through the API.
  *
- * Layout of console/dist: `index.html` (one shell for every screen; it picks the screen from the path) and
- * `assets/` (content-hashed bundles, cached for a year). The folder is resolved from this module's own location,
- * four levels up, which is the repository root from both src/bridge/http/routes (vitest, tsx) and
- * dist/bridge/http/routes (the compiled daemon). A missing build answers 503 with what to run, checked per request
- * so that building while the daemon runs is enough.
+ * Layout of dist/console: `index.html` (one shell for every screen; it picks the screen from the path) and
+ * `assets/` (content-hashed bundles, cached for a year). It lives inside dist/ so that the compiled daemon and its
+ * console ship together (npm pack, Docker, systemd). The folder is resolved from this module's own location: four
+ * levels up is the package root from both src/bridge/http/routes (vitest, tsx) and dist/bridge/http/routes (the
+ * compiled daemon, also when installed under node_modules). A missing build answers 503 with what to run, checked
+ * per request so that building while the daemon runs is enough.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 
-export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../console/dist');
+export const CONSOLE_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../dist/console');
 
 /** Paths of the shell: each screen is a client-side view of the same index.html. */
 export const CONSOLE_SCREENS = [
@@ -29,13 +30,13 @@ export const CONSOLE_SCREENS = [
 ];
 
 export interface ConsoleOptions {
-  /** The built console (tests point it elsewhere); console/dist by default. */
+  /** The built console (tests point it elsewhere); dist/console by default. */
   dir?: string;
 }
 
 const NOT_BUILT =
-  'The presence-bridge web console is not built. Run "npm run build" (or "node scripts/build-console.mjs") ' +
-  'in the installation directory, then reload this page.';
+  'The presence-bridge web console is missing: it is built into dist/console by "npm run build", and an installed ' +
+  'package (npm pack, the Docker image) includes it. In a source checkout run "npm run build", then reload this page.';
 
 /** Scripts and styles only from the daemon itself; no inline code, no frames, nothing from elsewhere. */
 const PAGE_HEADERS = {
@@ -68,6 +69,8 @@ export function consoleRoutes(options: ConsoleOptions = {}): FastifyPluginAsyncZ
       return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
     };
     for (const url of CONSOLE_SCREENS) app.get(url, { schema: { hide: true } }, page);
+    // Someone typing the daemon's address into a browser wants the console.
+    app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/console', 302));
 
     await app.register(fastifyStatic, {
       root: join(dir, 'assets'),

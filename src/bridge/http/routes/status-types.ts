@@ -2,6 +2,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StatusTypeStore } from '../../catalog/status-type-store.js';
+import {
+  withQueueHandling,
+  type QueueMode,
+  type StatusType,
+  type StatusTypeShown,
+} from '../../../status/index.js';
 import { ApiError } from '../../errors.js';
 import { ADMIN_ONLY, ANY_ROLE, authorize } from '../auth.js';
 import { errorResponses } from '../schemas/common.js';
@@ -17,6 +23,8 @@ export interface StatusTypeRoutesDeps {
   statusTypes: StatusTypeStore;
   /** Users in the type or with it upcoming. */
   statusTypeUsage: (id: string) => Promise<number>;
+  /** The deprecated global `sync.queueMode`, when configured (it changes the queue handling shown). */
+  queueModeFallback?: QueueMode | undefined;
 }
 
 const tags = ['status types'];
@@ -30,6 +38,8 @@ const stripReadOnly = <T extends Record<string, unknown>>(body: T) => {
 export const statusTypeRoutes =
   (deps: StatusTypeRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    // What the PBX gets: queue handling is shown filled in, though a type stores only what an admin set.
+    const view = (type: StatusType): StatusTypeShown => withQueueHandling(type, deps.queueModeFallback);
     app.get(
       '/status-types',
       {
@@ -43,7 +53,7 @@ export const statusTypeRoutes =
       },
       async (request) => {
         authorize(request, ANY_ROLE);
-        return deps.statusTypes.list();
+        return (await deps.statusTypes.list()).map(view);
       },
     );
 
@@ -65,7 +75,7 @@ export const statusTypeRoutes =
         return reply
           .code(201)
           .header('location', `/v1/status-types/${statusType.id}`)
-          .send({ ...statusType, warnings });
+          .send({ ...view(statusType), warnings });
       },
     );
 
@@ -83,7 +93,7 @@ export const statusTypeRoutes =
       },
       async (request) => {
         authorize(request, ANY_ROLE);
-        return deps.statusTypes.require(request.params.id);
+        return view(await deps.statusTypes.require(request.params.id));
       },
     );
 
@@ -109,7 +119,7 @@ export const statusTypeRoutes =
           });
         }
         const { statusType, warnings } = await deps.statusTypes.update(request.params.id, patch);
-        return { ...statusType, warnings };
+        return { ...view(statusType), warnings };
       },
     );
 

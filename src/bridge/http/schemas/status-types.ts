@@ -1,5 +1,6 @@
 /** Request and response schemas of /v1/status-types. */
 import { z } from 'zod';
+import { isSafePauseReason } from '../../../status/index.js';
 import { isoTime, statusTypeId } from './common.js';
 
 const presenceState = z.enum([
@@ -40,13 +41,32 @@ const presenceMessage = z
   .max(80)
   .regex(/^[^\r\n,]*$/, 'no line breaks or commas');
 
+const queueMode = z
+  .enum(['pause', 'logout'])
+  .describe(
+    'how the status shows in FreePBX queues when it takes no queue calls: a paused member, or no member ' +
+      '(static members are paused instead). Default: logout for Offline, pause for every other type',
+  );
+const pauseReason = z
+  .string()
+  .trim()
+  .min(1)
+  .refine(isSafePauseReason, 'at most 79 bytes, without ";", ",", "|" or control characters')
+  .describe("queue pause reason code (app_queue PausedReason). Default: the type's name, made safe");
+
 const callHandling = z
   .object({ ringMyMobile: z.boolean(), queueLogin: z.boolean(), externalCalls: z.boolean() })
   .strict();
 const pbxPresence = z
   .object({
     freepbx: z
-      .object({ dnd: z.boolean(), presence: presenceState, message: presenceMessage.optional() })
+      .object({
+        dnd: z.boolean(),
+        presence: presenceState,
+        message: presenceMessage.optional(),
+        queues: queueMode.optional(),
+        pauseReason: pauseReason.optional(),
+      })
       .strict(),
     '3cx': z.object({ profile: z.string().trim().min(1).max(64) }).strict(),
   })
@@ -113,7 +133,9 @@ export const statusTypeBody = z
     limitPerShift: z.number().nullable(),
     allowedMinutes: z.number().nullable(),
     callHandling,
-    pbxPresence,
+    pbxPresence: pbxPresence.extend({
+      freepbx: pbxPresence.shape.freepbx.extend({ queues: queueMode, pauseReason: z.string() }),
+    }),
     version: z.number(),
     createdAt: isoTime,
     updatedAt: isoTime,

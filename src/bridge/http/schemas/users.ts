@@ -70,6 +70,12 @@ export const userStateBody = z
           state: z.enum(['in-sync', 'pending', 'failed']),
           lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
           syncedAt: isoTime.nullable(),
+          unsupported: z
+            .array(z.string())
+            .describe(
+              'settings of the current status this PBX cannot carry out (queues.perQueue, queues.pause, ' +
+                'queues.pauseReason, ringMyMobile, externalCalls, externalCalls.inbound); see GET /v1/pbx capabilities',
+            ),
         }),
       })
       .nullable(),
