@@ -12,7 +12,7 @@
  * Controls are created once and updated in place, so a re-render never steals keyboard focus.
  */
 import { ApiError, type Api } from './api.js';
-import { elapsed, formatClock } from './components/elapsed-time.js';
+import { countdown, elapsed, formatClock } from './components/elapsed-time.js';
 import { h, replace, statusChip, swatch } from './components/dom.js';
 import { followLive } from './live.js';
 import type { ScreenContext } from './main.js';
@@ -21,6 +21,8 @@ import type { EventStream } from './sse.js';
 import type { ActivityKind, LiveEvent, StatusChangeResult, StatusType, UserState } from './types.js';
 
 export const HEARTBEAT_MS = 30_000;
+/** What one press of "Extend" adds to a wrap-up. */
+export const EXTEND_SECONDS = 60;
 
 const DOING: Record<ActivityKind, string> = {
   call: 'On a call',
@@ -76,6 +78,7 @@ export class AgentScreen extends HTMLElement {
   );
   private readonly endReason = h('p', { id: 'end-shift-reason', class: 'reason muted' });
   private readonly wrapUpButton = h('button', { type: 'button' }, 'Finish wrap-up');
+  private readonly extendButton = h('button', { type: 'button' }, `Extend ${EXTEND_SECONDS / 60} min`);
   private readonly cancelButton = h('button', { type: 'button' }, 'Cancel');
   private readonly leaveNote = h(
     'p',
@@ -132,6 +135,7 @@ export class AgentScreen extends HTMLElement {
     });
     this.cancelButton.addEventListener('click', () => void this.cancelUpcoming());
     this.wrapUpButton.addEventListener('click', () => void this.finishWrapUp());
+    this.extendButton.addEventListener('click', () => void this.extendWrapUp());
     this.startShift.addEventListener('click', () => void this.shiftCommand('POST'));
     this.endShift.addEventListener('click', () => void this.shiftCommand('DELETE'));
     this.append(
@@ -263,12 +267,25 @@ export class AgentScreen extends HTMLElement {
     this.cancelButton.setAttribute('aria-label', `Cancel upcoming ${next.name}`);
   }
 
+  /** A ringing phone is shown, but it is not work: the status menu stays as it is and picks apply at once. */
   private renderEngagement(user: UserState): void {
     const lines: HTMLElement[] = user.activities.map((a) =>
       h('p', null, `${DOING[a.kind]} since ${formatClock(a.since)} · `, elapsed(a.since)),
     );
+    if (user.offer) {
+      lines.push(h('p', { class: 'offer' }, 'Your phone is ringing · ', elapsed(user.offer.since)));
+    }
     if (user.wrapUp) {
-      lines.push(h('p', null, `Wrap-up until ${formatClock(user.wrapUp.until)} `, this.wrapUpButton));
+      lines.push(
+        h(
+          'p',
+          { class: 'wrap-up' },
+          'Wrap-up: ',
+          h('strong', null, countdown(user.wrapUp.until)),
+          ` left (until ${formatClock(user.wrapUp.until)}) `,
+          h('span', { class: 'row' }, this.extendButton, this.wrapUpButton),
+        ),
+      );
     }
     replace(this.engagement, lines);
   }
@@ -360,6 +377,16 @@ export class AgentScreen extends HTMLElement {
     return this.act(async () => {
       const { body } = await this.api.call<{ user: UserState }>('DELETE', this.userPath('/wrap-up'));
       this.setUser(body.user);
+    });
+  }
+
+  private extendWrapUp(): Promise<void> {
+    return this.act(async () => {
+      const { body } = await this.api.call<{ user: UserState }>('POST', this.userPath('/wrap-up/extend'), {
+        seconds: EXTEND_SECONDS,
+      });
+      this.setUser(body.user);
+      this.info.textContent = `Wrap-up extended by ${EXTEND_SECONDS / 60} min.`;
     });
   }
 

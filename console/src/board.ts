@@ -10,7 +10,7 @@
 import type { Api } from './api.js';
 import { h, replace, statusChip, swatch } from './components/dom.js';
 import { SupervisorControls } from './components/supervisor-controls.js';
-import { elapsed, formatClock } from './components/elapsed-time.js';
+import { countdown, elapsed, formatClock } from './components/elapsed-time.js';
 import { followLive } from './live.js';
 import type { ScreenContext } from './main.js';
 import { describeError } from './messages.js';
@@ -284,8 +284,15 @@ function renderTile(tile: HTMLElement, body: HTMLElement, user: UserState): void
         elapsed(a.since),
       ),
     ),
+    user.offer ? h('p', { class: 'tile-offer' }, 'Phone ringing · ', elapsed(user.offer.since)) : null,
     user.wrapUp
-      ? h('p', { class: 'tile-activity' }, `Wrap-up until ${formatClock(user.wrapUp.until)}`)
+      ? h(
+          'p',
+          { class: 'tile-activity tile-wrap-up' },
+          'Wrap-up · ',
+          countdown(user.wrapUp.until),
+          ` left (until ${formatClock(user.wrapUp.until)})`,
+        )
       : null,
     pbx
       ? h(

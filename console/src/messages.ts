@@ -28,6 +28,10 @@ export function describeError(err: unknown, ctx: MessageContext = {}): string {
       return 'Not possible during a call, task or wrap-up. Try again when it is over.';
     case 'NOT_IN_WRAP_UP':
       return 'The wrap-up is already over.';
+    case 'WRAP_UP_LIMIT_REACHED':
+      return typeof err.details.maxSeconds === 'number'
+        ? `The wrap-up cannot last longer than ${Math.round(err.details.maxSeconds / 60)} min after the call (${num(err.details.remainingSeconds)} s left to add).`
+        : 'The wrap-up cannot be extended any further.';
     case 'STATUS_TYPE_NOT_FOUND':
       return `${status === 'this status' ? 'This status' : status} no longer exists. The list has been refreshed.`;
     case 'VERSION_CONFLICT':

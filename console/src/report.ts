@@ -135,6 +135,7 @@ export class ReportScreen extends HTMLElement {
       h('th', { scope: 'col', title: 'handle ÷ (handle + available idle time)' }, 'Occupancy'),
       h('th', { scope: 'col', title: 'handle ÷ logged-in time' }, 'Utilization'),
       h('th', { scope: 'col', title: 'time in statuses that are not productive' }, 'Break'),
+      h('th', { scope: 'col', title: 'Calls that rang out unanswered while available' }, 'Missed offers'),
       [...statuses].map(([id, name]) =>
         h('th', { scope: 'col' }, swatch(this.colors.get(id) ?? '#7f8c8d'), ` ${name}`),
       ),
@@ -150,6 +151,7 @@ export class ReportScreen extends HTMLElement {
         h('td', null, percent(u.occupancy)),
         h('td', null, percent(u.utilization)),
         h('td', null, formatTotal(u.breakSeconds)),
+        h('td', { class: 'missed-offers' }, String(u.missedOffers ?? 0)),
         [...statuses.keys()].map((id) => {
           const s = by.get(id);
           if (!s || s.seconds === 0) return h('td', { class: 'muted' }, '—');

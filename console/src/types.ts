@@ -58,7 +58,9 @@ export interface UserState {
   };
   upcoming: { id: string; name: string; color: string; selectedAt: string } | null;
   activities: Array<{ id: string; kind: ActivityKind; source: string; since: string }>;
-  wrapUp?: { activityId: string; until: string } | null;
+  /** The phone rings with a call nobody answered yet (not an activity). */
+  offer?: { since: string; source: string } | null;
+  wrapUp?: { activityId: string; since: string; until: string } | null;
   shift: { id: string; startedAt: string; usage: Record<string, number> } | null;
   overage: { since: string; allowedMinutes: number } | null;
   connection: { state: 'online' | 'lost' | 'unknown'; lastSeen: string | null };
@@ -96,6 +98,8 @@ export interface TimeInStatusReport {
     breakSeconds: number;
     occupancy: number | null;
     utilization: number | null;
+    /** Calls that rang out unanswered while the agent was available. */
+    missedOffers?: number;
     statuses: Array<{
       statusId: string;
       name: string;

@@ -67,9 +67,19 @@ export interface PhonePresence {
   queue?: { loggedIn?: boolean; paused?: boolean; reason?: string; queue?: string };
 }
 
+/**
+ * Calls: an inbound call that rings the extension is an *offer* (offerStarted … offerEnded); once answered on
+ * the extension it ends `answered` and the call is an *activity* (activityStarted … activityEnded). A call the
+ * extension dials out is an activity from the start; a call to a feature code is neither. An offer that rings
+ * out is also reported as offerMissed (before or after its offerEnded; both are idempotent on the offer id).
+ * Offer ids are unique per ring attempt; activity ids name the call.
+ */
 export type PbxEvent =
   | { type: 'activityStarted'; extension: string; activityId: string; kind: 'call'; at: Date }
   | { type: 'activityEnded'; extension: string; activityId: string; at: Date }
+  | { type: 'offerStarted'; extension: string; offerId: string; at: Date }
+  | { type: 'offerEnded'; extension: string; offerId: string; answered: boolean; at: Date }
+  | { type: 'offerMissed'; extension: string; offerId: string; at: Date }
   | { type: 'presenceChanged'; extension: string; presence: PhonePresence; at: Date }
   /** Logged in and receiving events. `restarted`: the PBX itself restarted since the last connection. */
   | { type: 'connected'; at: Date; restarted: boolean }
@@ -90,10 +100,19 @@ export interface SnapshotCall {
   since?: Date;
 }
 
+/** One call ringing an extension, unanswered, as found in a snapshot. */
+export interface SnapshotOffer {
+  extension: string;
+  offerId: string;
+}
+
 /** Full state for reconciliation after a (re)connect. */
 export interface PbxSnapshot {
   takenAt: Date;
+  /** Answered or dialled-out calls only: ringing ones are `offers`. */
   calls: SnapshotCall[];
+  /** Ringing calls; absent when the adapter cannot tell (then offers are left as they are). */
+  offers?: SnapshotOffer[];
 }
 
 /** Connection state, for readiness, metrics and GET /v1/pbx. */

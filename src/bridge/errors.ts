@@ -27,6 +27,11 @@ export const ERROR_CATALOGUE = {
   CANNOT_END_SHIFT: { status: 409, description: 'The current status type cannot end a shift.' },
   USER_ENGAGED: { status: 409, description: 'The user is in an activity or wrap-up.' },
   NOT_IN_WRAP_UP: { status: 409, description: 'The user has no wrap-up running.' },
+  WRAP_UP_LIMIT_REACHED: {
+    status: 409,
+    description:
+      'The extension would make the wrap-up longer than status.wrapUpMaxSeconds; details: {maxSeconds, remainingSeconds}.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

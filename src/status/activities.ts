@@ -1,11 +1,9 @@
 /**
  * Activities (calls, tasks, chats, interactions) make a user engaged. Begin and end are idempotent on
  * the activity id because PBX events arrive twice, late or out of order: an id that already ended is
- * remembered (a tombstone), so a late "begin" after its "end" does not reopen it. That includes an end
- * that arrives before its begin: the unknown id is remembered too, and the begin that follows is ignored.
- *
- * Tombstones are bounded: the last TOMBSTONE_LIMIT ends, none older than TOMBSTONE_TTL_SECONDS. A
- * duplicate later than that is not plausible, and the state must stay small.
+ * remembered (a tombstone, see tombstones.ts), so a late "begin" after its "end" does not reopen it. That
+ * includes an end that arrives before its begin: the unknown id is remembered too, and the begin that follows is
+ * ignored.
  *
  * No activity is stuck forever: one open longer than `maxActivityHours` (its end was lost) is ended with
  * cause `stale`, by the stale timer or by the next command that finds it (decide.ts). A stale end starts no
@@ -14,12 +12,12 @@
  */
 import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
 import { settleUpcoming } from './deferral.js';
-import type { Activity, Command, UserState } from './model.js';
-import { addSeconds, isAfter, secondsBetween } from './time.js';
+import type { Activity, Command } from './model.js';
+import { addSeconds, isAfter } from './time.js';
+import { remember } from './tombstones.js';
 import { startWrapUp } from './wrap-up.js';
 
-export const TOMBSTONE_LIMIT = 50;
-export const TOMBSTONE_TTL_SECONDS = 3600;
+export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './tombstones.js';
 
 type BeginActivity = Extract<Command, { type: 'beginActivity' }>;
 type EndActivity = Extract<Command, { type: 'endActivity' }>;
@@ -104,9 +102,4 @@ function rememberUnknownEnd(d: Draft, activityId: string): Step {
   if (d.state.endedActivities.some((t) => t.id === activityId)) return NOOP;
   update(d, { endedActivities: remember(d.state.endedActivities, activityId, d.ctx.now) });
   return CHANGED;
-}
-
-function remember(tombstones: UserState['endedActivities'], id: string, now: string) {
-  const recent = tombstones.filter((t) => secondsBetween(t.endedAt, now) < TOMBSTONE_TTL_SECONDS);
-  return [...recent, { id, endedAt: now }].slice(-TOMBSTONE_LIMIT);
 }

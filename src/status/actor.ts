@@ -57,6 +57,14 @@ export function selectionCause(actor: Actor): Cause {
   return SELECTION_CAUSE[actor.role];
 }
 
+/**
+ * The system acting on its own account (no key, no phone, no named timer): what a command without an actor is.
+ * Its selections are nobody's choice (e.g. they do not start the count of missed offers again).
+ */
+export function isSystemItself(actor: Actor): boolean {
+  return actor.role === 'system' && actor.name === 'system';
+}
+
 /** May force changes (API.md: `force` is for supervisors and admins). */
 export function canForce(actor: Actor): boolean {
   return actor.role === 'supervisor' || actor.role === 'admin';

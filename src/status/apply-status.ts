@@ -21,7 +21,12 @@ import { scheduleOfflineShiftEnd } from './shift-timers.js';
  * disconnected agent online.
  */
 export function isForced(cause: Cause): boolean {
-  return cause === 'connection-lost' || cause === 'shift-end' || cause === 'shift-auto-end';
+  return (
+    cause === 'connection-lost' ||
+    cause === 'shift-end' ||
+    cause === 'shift-auto-end' ||
+    cause === 'missed-offer'
+  );
 }
 
 /** How a status is entered besides its cause. */

@@ -19,6 +19,7 @@ import { upsertDirectory } from './directory.js';
 import { startDraft, type Draft, type Step } from './draft.js';
 import { DomainError } from './errors.js';
 import type { Command, Directory, DomainEvent, TimerRequest, UserState } from './model.js';
+import { beginOffer, endOffer, missOffer } from './offers.js';
 import { overageDue, replanOverage } from './overage.js';
 import { cancelUpcoming, selectStatus } from './select-status.js';
 import { settleShiftAutoEnd, shiftAutoEnd } from './shift-auto-end.js';
@@ -26,7 +27,7 @@ import { endShift, startShift } from './shift-commands.js';
 import { OFFLINE } from './status-type.js';
 import { isValidTime } from './time.js';
 import { resumeInterrupted, trackInterruption } from './interruption.js';
-import { endWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
+import { endWrapUp, extendWrapUp, settleExpiredWrapUp, wrapUpElapsed } from './wrap-up.js';
 
 export type { DecideContext } from './context.js';
 export { isEngaged } from './engagement.js';
@@ -48,7 +49,11 @@ const HANDLERS: Handlers = {
   endShift,
   beginActivity,
   endActivity,
+  beginOffer,
+  endOffer,
+  missOffer,
   endWrapUp,
+  extendWrapUp,
   wrapUpElapsed,
   resumeInterrupted,
   heartbeat,
@@ -101,6 +106,9 @@ export function newUserState(id: string, directory: Directory, now: string): Use
     pendingOffline: null,
     activities: [],
     staleCheckAt: null,
+    offers: [],
+    endedOffers: [],
+    missedOffers: { consecutive: 0, recent: [] },
     wrapUp: null,
     endedActivities: [],
     shift: null,

@@ -17,6 +17,11 @@ export const DOMAIN_ERRORS = {
   CANNOT_END_SHIFT: { statusCode: 409, message: 'The shift cannot be ended from the current status' },
   USER_ENGAGED: { statusCode: 409, message: 'The user is engaged in an activity or wrap-up' },
   NOT_IN_WRAP_UP: { statusCode: 409, message: 'The user is not in wrap-up' },
+  /** details: {maxSeconds, remainingSeconds} (how many seconds the wrap-up could still be extended by) */
+  WRAP_UP_LIMIT_REACHED: {
+    statusCode: 409,
+    message: 'The wrap-up would last longer than the configured maximum',
+  },
   /** The injected clock gave something that is not a time: a bug in the caller, never the client's fault. */
   INVALID_TIME: { statusCode: 500, message: 'The current time is not a valid ISO-8601 time' },
 } as const satisfies Record<string, { statusCode: number; message: string }>;

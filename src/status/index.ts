@@ -20,8 +20,9 @@ export { isInWrapUp } from './engagement.js';
 export { TIMER_KINDS, timerKey, type TimerKind } from './timers.js';
 export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './activities.js';
 export { shiftId } from './shifts.js';
-export type { UpcomingReason } from './upcoming.js';
 export { upgradeState } from './upgrade.js';
+export { OFFER_LIMIT, MISSED_RECENT_LIMIT } from './offers.js';
+export type { UpcomingReason } from './upcoming.js';
 export {
   actorOf,
   canForce,

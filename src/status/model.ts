@@ -20,6 +20,8 @@ export type Cause =
   | 'shift-auto-end'
   | 'pbx'
   | 'supervisor'
+  /** Moved by the system after too many consecutive unanswered offers (status.missedOffers). */
+  | 'missed-offer'
   | 'stale';
 
 /** Who asked for a status that was applied later (deferred), and why. */
@@ -42,6 +44,17 @@ export interface Activity {
   id: string;
   kind: ActivityKind;
   /** e.g. "api", "freepbx:main", "3cx:hq" */
+  source: string;
+  since: string;
+}
+
+/**
+ * A call ringing the user's phone that nobody has answered yet. Not an activity: it does not engage the user,
+ * defer a status, start a wrap-up or count as handle time. Answered, it ends and the call becomes an activity.
+ */
+export interface Offer {
+  /** Unique per ring attempt (a queue that rings the same agent again for the same caller makes a new offer). */
+  id: string;
   source: string;
   since: string;
 }
@@ -69,7 +82,16 @@ export interface UserState {
    */
   pendingOffline: { since: string } | null;
   activities: Activity[];
-  /** After-call work: still engaged until `until`; `since` is when the call ended. */
+  /** Calls ringing the user's phone, oldest first (usually none or one). */
+  offers: Offer[];
+  /** Ids of recently ended offers, so a late duplicate "begin" is ignored. Bounded like endedActivities. */
+  endedOffers: Array<{ id: string; endedAt: string }>;
+  /**
+   * Offers that rang out: `consecutive` counts those in a row since the last answered offer or status the user
+   * picked; `recent` remembers the latest missed offer ids (bounded), so a miss reported twice counts once.
+   */
+  missedOffers: { consecutive: number; recent: string[] };
+  /** After-call work: still engaged from `since` (the call's end) until `until`. */
   wrapUp: { activityId: string; since: string; until: string } | null;
   /**
    * When the pending stale-activity timer is due, or null when none is pending: one timer per user at a time,
@@ -138,11 +160,22 @@ type CommandBody =
   | { type: 'endShift'; force?: boolean; reason?: string }
   | { type: 'beginActivity'; activity: { id: string; kind: ActivityKind; source: string } }
   | { type: 'endActivity'; activityId: string }
+  /** The user's phone rings with a call (idempotent on the offer id). */
+  | { type: 'beginOffer'; offer: { id: string; source: string } }
+  /** The ringing stopped: answered (the call becomes an activity) or not (caller gave up, answered elsewhere). */
+  | { type: 'endOffer'; offerId: string; answered: boolean }
+  /** The offer rang out unanswered (queue ring-no-answer); counts toward status.missedOffers. Idempotent. */
+  | { type: 'missOffer'; offerId: string; source: string }
   | { type: 'endWrapUp' }
+  /** More after-call work: moves the running wrap-up's end by `seconds` (bounded by wrapUpMaxSeconds). */
+  | { type: 'extendWrapUp'; seconds: number }
   /** A phone-side change asks to go back to the status an earlier phone-side change interrupted. */
   | { type: 'resumeInterrupted' }
-  /** Timer fired: wrap-up for `activityId` is over (stale if the wrap-up is no longer that one). */
-  | { type: 'wrapUpElapsed'; activityId: string }
+  /**
+   * Timer fired: wrap-up for `activityId` is over. Stale if the wrap-up is no longer that one, or when `until`
+   * (absent in timers scheduled before wrap-ups could be extended) is not the wrap-up's current end.
+   */
+  | { type: 'wrapUpElapsed'; activityId: string; until?: string }
   | { type: 'heartbeat' }
   /**
    * Timer fired: no heartbeat since `lastSeen` (stale if a newer heartbeat arrived). `rearmed`: set again after a
@@ -175,12 +208,17 @@ export type DomainEventType =
   | 'user.connection.changed'
   | 'user.shift.started'
   | 'user.shift.ended'
+  | 'user.offer.started'
+  | 'user.offer.ended'
+  | 'user.offer.missed'
   | 'user.directory.changed'
   /**
-   * Wrap-up is over (elapsed, ended early, or replaced by a later call's); internal: it triggers the PBX sync that
-   * unpauses queues, and its interval (from the call's end to `to`) goes to the activity log for reports.
+   * Wrap-up is over (elapsed, ended early, or replaced by a later call's): screens drop the countdown, the PBX
+   * sync unpauses queues, and its interval (from the call's end to `to`) goes to the activity log for reports.
    */
-  | 'user.wrap-up.ended';
+  | 'user.wrap-up.ended'
+  /** The agent or a supervisor extended the wrap-up. */
+  | 'user.wrap-up.extended';
 
 export interface DomainEvent {
   type: DomainEventType;
@@ -204,6 +242,10 @@ export interface DecideConfig {
   connectionTimeoutSeconds: number;
   /** Global wrap-up default in seconds after a call ends; 0 = off. */
   wrapUpSeconds: number;
+  /** The longest a wrap-up may last, counted from the call's end, once extended; 0 = extending is off. */
+  wrapUpMaxSeconds: number;
+  /** After `threshold` consecutive missed offers move the user to `statusId`; null = off. */
+  missedOffers: { threshold: number; statusId: string } | null;
   /** When a shift ends by itself; absent = never (see shift-auto-end.ts). */
   shift?: ShiftRules;
   /** IANA time zone of `shift.dayBoundary`; absent = UTC. */

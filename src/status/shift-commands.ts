@@ -14,6 +14,7 @@ import { isEngaged } from './engagement.js';
 import { DomainError } from './errors.js';
 import type { Command } from './model.js';
 import { scheduleOfflineShiftEnd } from './shift-timers.js';
+import { resetMissedOffers } from './offers.js';
 import { openShift } from './shifts.js';
 import { OFFLINE } from './status-type.js';
 import { clearUpcoming } from './upcoming.js';
@@ -27,6 +28,7 @@ export function startShift(d: Draft, { statusId }: StartShift): Step {
   openShift(d);
   const refusal = checkEntry(d.state, statusId, d.ctx);
   if (refusal) return refusal;
+  resetMissedOffers(d);
   applyOrDefer(d, statusId, 'shift-start');
   // A shift started in Offline (or while the connection is lost) is already counting towards its offline end.
   scheduleOfflineShiftEnd(d);

@@ -1,6 +1,7 @@
 /**
- * States stored by an older version lack fields added since; the store upgrades each state it loads, so the
- * rest of the code sees only the current shape. Pure; a current state comes back unchanged (the same object).
+ * States are stored as JSON and outlive the code that wrote them: a state written by an earlier version lacks the
+ * fields added since. upgradeState() fills them in on load, so the rest of the code may rely on the current shape.
+ * Pure; a state that is already current comes back as the same object.
  */
 import { systemActor } from './actor.js';
 import type { UserState } from './model.js';
@@ -8,38 +9,50 @@ import type { UserState } from './model.js';
 /** Who entered a status before actors were recorded: not known. */
 const UNRECORDED = systemActor('unrecorded');
 
-type Stored = Omit<
-  UserState,
-  'status' | 'upcoming' | 'wrapUp' | 'lastUpcoming' | 'pendingOffline' | 'staleCheckAt'
-> & {
-  status: Partial<UserState['status']> & Pick<UserState['status'], 'id' | 'since' | 'cause'>;
-  upcoming:
-    (Omit<NonNullable<UserState['upcoming']>, 'actor'> & { actor?: UserState['status']['actor'] }) | null;
-  wrapUp: (Omit<NonNullable<UserState['wrapUp']>, 'since'> & { since?: string }) | null;
-  lastUpcoming?: UserState['lastUpcoming'];
-  pendingOffline?: UserState['pendingOffline'];
-  staleCheckAt?: UserState['staleCheckAt'];
-};
+type Added = 'offers' | 'endedOffers' | 'missedOffers' | 'lastUpcoming' | 'pendingOffline' | 'staleCheckAt';
 
-export function upgradeState(stored: UserState): UserState {
-  const s = stored as unknown as Stored;
-  const current =
-    s.status.actor !== undefined &&
-    s.lastUpcoming !== undefined &&
-    s.pendingOffline !== undefined &&
-    s.staleCheckAt !== undefined &&
-    (s.upcoming === null || s.upcoming.actor !== undefined) &&
-    (s.wrapUp === null || s.wrapUp.since !== undefined);
-  if (current) return stored;
+type Stored = Omit<UserState, Added | 'status' | 'upcoming' | 'wrapUp'> &
+  Partial<Pick<UserState, Added>> & {
+    status: Partial<UserState['status']> & Pick<UserState['status'], 'id' | 'since' | 'cause'>;
+    upcoming:
+      (Omit<NonNullable<UserState['upcoming']>, 'actor'> & { actor?: UserState['status']['actor'] }) | null;
+    wrapUp: { activityId: string; since?: string; until: string } | null;
+  };
+
+export function upgradeState(stored: Stored | UserState): UserState {
+  const s = stored as Stored;
+  if (isCurrent(s)) return stored as UserState;
+  const { wrapUp } = s;
   return {
-    ...stored,
+    ...s,
     status: { actor: UNRECORDED, requestedBy: null, reason: null, ...s.status },
     upcoming: s.upcoming ? { actor: UNRECORDED, ...s.upcoming } : null,
-    // The start of an old wrap-up is not known: it counts from its end (zero length) rather than made up.
-    wrapUp: s.wrapUp ? { since: s.wrapUp.until, ...s.wrapUp } : null,
+    offers: s.offers ?? [],
+    endedOffers: s.endedOffers ?? [],
+    missedOffers: s.missedOffers ?? { consecutive: 0, recent: [] },
+    wrapUp: wrapUp ? { ...wrapUp, since: wrapUp.since ?? wrapUpStart(s, wrapUp) } : null,
     lastUpcoming: s.lastUpcoming ?? null,
     pendingOffline: s.pendingOffline ?? null,
     // Activities open at the upgrade are checked by the next command (decide's pre-step), or by the next begin.
     staleCheckAt: s.staleCheckAt ?? null,
   };
+}
+
+function isCurrent(s: Stored): boolean {
+  return (
+    s.offers !== undefined &&
+    s.endedOffers !== undefined &&
+    s.missedOffers !== undefined &&
+    s.lastUpcoming !== undefined &&
+    s.pendingOffline !== undefined &&
+    s.staleCheckAt !== undefined &&
+    s.status.actor !== undefined &&
+    (s.upcoming === null || s.upcoming.actor !== undefined) &&
+    (s.wrapUp === null || s.wrapUp.since !== undefined)
+  );
+}
+
+/** A wrap-up started when its call ended, which the activity tombstones still know; else its end is all we have. */
+function wrapUpStart(stored: Stored, wrapUp: { activityId: string; until: string }): string {
+  return stored.endedActivities.find((t) => t.id === wrapUp.activityId)?.endedAt ?? wrapUp.until;
 }

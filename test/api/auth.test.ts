@@ -66,7 +66,8 @@ const ok = async (p: Promise<{ status: number; body: unknown }>, what: string) =
 };
 const freshUser = async (d: TestDaemon, user: string) => {
   await d.request('admin', 'DELETE', `/v1/users/${user}`);
-  await ok(d.request('admin', 'PUT', `/v1/users/${user}`, { displayName: user, wrapUpSeconds: 600 }), 'user');
+  // A long wrap-up that can still be extended (the default wrapUpMaxSeconds is 600).
+  await ok(d.request('admin', 'PUT', `/v1/users/${user}`, { displayName: user, wrapUpSeconds: 300 }), 'user');
 };
 const startShift = (d: TestDaemon, user: string) =>
   ok(d.request('admin', 'POST', `/v1/users/${user}/shift`, {}), 'shift');
@@ -149,6 +150,18 @@ const ROWS: Row[] = [
     route: '/v1/users/:id/wrap-up',
     allowed: ALL_BUT_AGENT_OTHER,
     url: (u) => `/v1/users/${u}/wrap-up`,
+    prepare: async (d, u) => {
+      await beginCall(d, u, 'c1');
+      await ok(d.request('admin', 'DELETE', `/v1/users/${u}/activities/c1`), 'end call');
+    },
+  },
+  {
+    // API.md "Additions": agent self, supervisor, integration (admin: everything).
+    method: 'POST',
+    route: '/v1/users/:id/wrap-up/extend',
+    allowed: ALL_BUT_AGENT_OTHER,
+    url: (u) => `/v1/users/${u}/wrap-up/extend`,
+    body: () => ({ seconds: 10 }),
     prepare: async (d, u) => {
       await beginCall(d, u, 'c1');
       await ok(d.request('admin', 'DELETE', `/v1/users/${u}/activities/c1`), 'end call');

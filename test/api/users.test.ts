@@ -394,6 +394,37 @@ describe('users', () => {
       });
     });
 
+    it('shows the wrap-up countdown and extends it up to wrapUpMaxSeconds (409 past it, 400 for bad seconds)', async () => {
+      const extend = (body: unknown, role: 'agent' | 'supervisor' | 'integration' | 'admin' = 'agent') =>
+        d.request(role, 'POST', '/v1/users/u1/wrap-up/extend', body);
+      await refusedWithoutChange(() => extend({ seconds: 30 }), 409, 'NOT_IN_WRAP_UP');
+      await put('u1', { displayName: 'Dana', wrapUpSeconds: 300 });
+      await select('active');
+      await begin('call-1');
+      const ended = (await end('call-1')).body.user;
+      const { since, until } = ended.wrapUp;
+      expect(Date.parse(until) - Date.parse(since)).toBe(300_000);
+      expect((await get()).wrapUp).toEqual({ activityId: 'call-1', since, until });
+
+      const longer = await extend({ seconds: 120 });
+      expect(longer.status).toBe(200);
+      expect(Date.parse(longer.body.user.wrapUp.until) - Date.parse(until)).toBe(120_000);
+      expect((await extend({ seconds: 60 }, 'supervisor')).status).toBe(200);
+      expect((await extend({ seconds: 60 }, 'integration')).status).toBe(200);
+      // 300 + 120 + 60 + 60 = 540 of the default 600: 60 more fit, 61 do not.
+      const refused = await refusedWithoutChange(
+        () => extend({ seconds: 61 }, 'admin'),
+        409,
+        'WRAP_UP_LIMIT_REACHED',
+      );
+      expect(refused.details).toEqual({ maxSeconds: 600, remainingSeconds: 60 });
+      for (const bad of [{ seconds: 0 }, { seconds: 1.5 }, { seconds: 3601 }, {}, { seconds: '5' }])
+        await refusedWithoutChange(() => extend(bad), 400, 'VALIDATION_FAILED');
+      expect((await extend({ seconds: 60 })).body.user.wrapUp.until).toBe(
+        new Date(Date.parse(since) + 600_000).toISOString(),
+      );
+    });
+
     it('409 VERSION_CONFLICT for a stale If-Match, which changes nothing; a current one succeeds', async () => {
       await select('active');
       const { version } = await get();

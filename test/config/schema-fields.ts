@@ -28,7 +28,12 @@ function walk(schema: JsonSchema, path: string, kind: string | undefined, out: S
   if (options?.some((o) => o.properties)) {
     for (const option of options) {
       const constKind = option.properties?.kind?.const;
-      walk(option, path, typeof constKind === 'string' ? constKind : kind, out);
+      // A nullable field's default (e.g. `null`) sits on the union, not on its options.
+      const withDefault =
+        option.default === undefined && schema.default !== undefined
+          ? { ...option, default: schema.default }
+          : option;
+      walk(withDefault, path, typeof constKind === 'string' ? constKind : kind, out);
     }
     return;
   }

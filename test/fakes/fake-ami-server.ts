@@ -5,7 +5,9 @@
  * with `Message`, list actions (`EventList: start` … items with ActionID … `<Name>Complete` +
  * `EventList: Complete` + `ListItems`), Ping/Pong, Events (per-session class mask), an in-memory AstDB,
  * queues, DEVICE_STATE / PRESENCE_STATE via Setvar/Getvar, PresenceState, channels with scripted
- * Newchannel/Hangup and CoreShowChannels, FullyBooted with Uptime after login.
+ * Newchannel/Newstate/Hangup, DialBegin/DialEnd, BridgeEnter/BridgeLeave and the queue's Agent* events (field
+ * names and order as main/manager_channels.c, manager_bridges.c and apps/app_queue.c build them; whole call
+ * scripts in ami-calls.ts) and CoreShowChannels, FullyBooted with Uptime after login.
  *
  * Fault injection: drop every connection, stall (read and answer nothing: a half-open link), refuse
  * connections, restart (new Uptime, channels gone, AstDB kept) and raw/malformed frames.
@@ -39,11 +41,35 @@ export interface FakeChannel {
   channel: string;
   uniqueid: string;
   linkedid: string;
+  /** ChannelState number (ast_state2str); default 6 (Up). */
   state?: string;
   callerIdNum?: string;
+  callerIdName?: string;
+  connectedLineNum?: string;
+  connectedLineName?: string;
   context?: string;
   exten?: string;
+  /** CoreShowChannel's Application / ApplicationData (default AppDial / (Outgoing Line)). */
+  application?: string;
+  applicationData?: string;
+  /** The bridge it is in (CoreShowChannel BridgeId), set by bridgeEnter(). */
+  bridgeId?: string;
 }
+
+/** ast_state2str (main/channel.c). */
+const STATE_DESC: Record<string, string> = {
+  '0': 'Down',
+  '1': 'Rsrvd',
+  '2': 'OffHook',
+  '3': 'Dialing',
+  '4': 'Ring',
+  '5': 'Ringing',
+  '6': 'Up',
+  '7': 'Busy',
+  '8': 'Dialing Offhook',
+  '9': 'Pre-ring',
+  '10': 'Mute',
+};
 
 export interface FakeAmiOptions {
   username?: string;
@@ -73,6 +99,16 @@ const EVENT_CLASS: Record<string, string> = {
   newchannel: 'call',
   newstate: 'call',
   hangup: 'call',
+  dialbegin: 'call',
+  dialstate: 'call',
+  dialend: 'call',
+  bridgeenter: 'call',
+  bridgeleave: 'call',
+  agentcalled: 'agent',
+  agentringnoanswer: 'agent',
+  agentconnect: 'agent',
+  agentcomplete: 'agent',
+  agentdump: 'agent',
   devicestatechange: 'call',
   presencestatechange: 'call',
   queuememberadded: 'agent',
@@ -253,11 +289,52 @@ export class FakeAmiServer {
   }
 
   /** Hangup event; the channel is removed if known (a fake can also hang up unknown ones). */
-  hangupChannel(uniqueid: string, channel?: FakeChannel): void {
+  hangupChannel(
+    uniqueid: string,
+    channel?: FakeChannel,
+    cause: [code: string, text: string] = ['16', 'Normal Clearing'],
+  ): void {
     const known = this.channels.get(uniqueid) ?? channel;
     this.channels.delete(uniqueid);
     if (!known) throw new Error(`unknown channel ${uniqueid}`);
-    this.emitEvent('Hangup', [...channelFields(known), ['Cause', '16'], ['Cause-txt', 'Normal Clearing']]);
+    this.emitEvent('Hangup', [...channelFields(known), ['Cause', cause[0]], ['Cause-txt', cause[1]]]);
+  }
+
+  /** Newstate: the channel's state changed (the phone rings: 5, it answered: 6). */
+  setChannelState(uniqueid: string, state: string): void {
+    const channel = this.channels.get(uniqueid);
+    if (!channel) throw new Error(`unknown channel ${uniqueid}`);
+    channel.state = state;
+    this.emitEvent('Newstate', channelFields(channel));
+  }
+
+  /** DialBegin: `caller` (null for an Originate) starts dialling `dest` (channel_dial_cb). */
+  dialBegin(caller: FakeChannel | null, dest: FakeChannel, dialString: string): void {
+    this.emitEvent('DialBegin', [...dialParties(caller, dest), ['DialString', dialString]]);
+  }
+
+  /** DialEnd with DialStatus ANSWER, NOANSWER, CANCEL, BUSY, CHANUNAVAIL, … */
+  dialEnd(caller: FakeChannel | null, dest: FakeChannel, dialStatus: string): void {
+    this.emitEvent('DialEnd', [...dialParties(caller, dest), ['DialStatus', dialStatus]]);
+  }
+
+  /** BridgeEnter (channel_enter_cb: bridge snapshot, then the channel's); the bridge has `members` channels. */
+  bridgeEnter(bridgeId: string, channel: FakeChannel, members: number): void {
+    channel.bridgeId = bridgeId;
+    this.emitEvent('BridgeEnter', [...bridgeFields(bridgeId, members), ...channelFields(channel)]);
+  }
+
+  bridgeLeave(bridgeId: string, channel: FakeChannel, members: number): void {
+    delete channel.bridgeId;
+    this.emitEvent('BridgeLeave', [...bridgeFields(bridgeId, members), ...channelFields(channel)]);
+  }
+
+  /**
+   * A queue event (queue_multi_channel_to_ami): the caller's snapshot, the member leg's as Dest…, then the
+   * blob (Queue, Interface, MemberName, and RingTime / HoldTime / TalkTime / Reason where the event has them).
+   */
+  agentEvent(name: string, caller: FakeChannel, member: FakeChannel, blob: Array<[string, string]>): void {
+    this.emitEvent(name, [...channelFields(caller), ...channelFields(member, 'Dest'), ...blob]);
   }
 
   fullyBooted(uptimeSeconds = this.uptimeSeconds): void {
@@ -560,10 +637,10 @@ export class FakeAmiServer {
     reply(listStart('Channels will follow'));
     for (const c of this.channels.values()) {
       const extra: Array<[string, string]> = [
-        ['Application', 'AppDial'],
-        ['ApplicationData', '(Outgoing Line)'],
+        ['Application', c.application ?? 'AppDial'],
+        ['ApplicationData', c.applicationData ?? '(Outgoing Line)'],
         ['Duration', '00:03:12'],
-        ['BridgeId', ''],
+        ['BridgeId', c.bridgeId ?? ''],
       ];
       s.write(withActionId(h, [['Event', 'CoreShowChannel'], ...channelFields(c), ...extra]));
     }
@@ -629,15 +706,17 @@ function bootFields(uptimeSeconds: number): Array<[string, string]> {
   ];
 }
 
-export function channelFields(c: FakeChannel): Array<[string, string]> {
-  return [
+/** ast_manager_build_channel_state_string_prefix: the snapshot every channel event carries, in its order. */
+export function channelFields(c: FakeChannel, prefix = ''): Array<[string, string]> {
+  const state = c.state ?? '6';
+  const fields: Array<[string, string]> = [
     ['Channel', c.channel],
-    ['ChannelState', c.state ?? '6'],
-    ['ChannelStateDesc', 'Up'],
-    ['CallerIDNum', c.callerIdNum ?? ''],
-    ['CallerIDName', ''],
-    ['ConnectedLineNum', ''],
-    ['ConnectedLineName', '<unknown>'],
+    ['ChannelState', state],
+    ['ChannelStateDesc', STATE_DESC[state] ?? `Unknown (${state})`],
+    ['CallerIDNum', c.callerIdNum || '<unknown>'],
+    ['CallerIDName', c.callerIdName || '<unknown>'],
+    ['ConnectedLineNum', c.connectedLineNum || '<unknown>'],
+    ['ConnectedLineName', c.connectedLineName || '<unknown>'],
     ['Language', 'en'],
     ['AccountCode', ''],
     ['Context', c.context ?? 'from-internal'],
@@ -645,6 +724,24 @@ export function channelFields(c: FakeChannel): Array<[string, string]> {
     ['Priority', '1'],
     ['Uniqueid', c.uniqueid],
     ['Linkedid', c.linkedid],
+  ];
+  return fields.map(([name, value]) => [`${prefix}${name}`, value]);
+}
+
+function dialParties(caller: FakeChannel | null, dest: FakeChannel): Array<[string, string]> {
+  return [...(caller ? channelFields(caller) : []), ...channelFields(dest, 'Dest')];
+}
+
+/** ast_manager_build_bridge_state_string_prefix. */
+function bridgeFields(bridgeId: string, members: number): Array<[string, string]> {
+  return [
+    ['BridgeUniqueid', bridgeId],
+    ['BridgeType', 'basic'],
+    ['BridgeTechnology', 'simple_bridge'],
+    ['BridgeCreator', '<unknown>'],
+    ['BridgeName', '<unknown>'],
+    ['BridgeNumChannels', String(members)],
+    ['BridgeVideoSourceMode', 'none'],
   ];
 }
 

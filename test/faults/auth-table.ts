@@ -81,6 +81,8 @@ export const ROLE_TABLE: Record<string, Row> = {
   'DELETE /v1/users/{id}/shift': { allowed: ALL_BUT_AGENT_OTHER },
   // Not in API.md's table: ending one's own wrap-up early, a status command like the others.
   'DELETE /v1/users/{id}/wrap-up': { allowed: ALL_BUT_AGENT_OTHER },
+  // API.md "Additions": agent self, supervisor, integration (admin: everything).
+  'POST /v1/users/{id}/wrap-up/extend': { allowed: ALL_BUT_AGENT_OTHER, body: () => ({ seconds: 10 }) },
   'POST /v1/users/{id}/activities': {
     allowed: INTEGRATION_ADMIN,
     body: (n) => ({ id: `call-${n}`, kind: 'call' }),

@@ -90,6 +90,7 @@ describe('a whole day in the time-in-status report', () => {
       utilization: 0.1333, // 3840 ÷ 28800
       overageCount: 2,
       overageSeconds: 900, // On Break 5 min, Lunch 10 min
+      missedOffers: 0, // no phone rang out (calls here come through the API as activities)
       statuses: [
         {
           statusId: 'active',

@@ -71,6 +71,7 @@ describe('time-in-status over HTTP', () => {
           utilization: 0.3333,
           overageCount: 0,
           overageSeconds: 0,
+          missedOffers: 0,
           statuses: [
             {
               statusId: 'active',
@@ -125,10 +126,10 @@ describe('time-in-status over HTTP', () => {
       'attachment; filename="time-in-status_20240302T000000Z_20240303T000000Z.csv"',
     );
     expect(res.body.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds',
-      'r1,"Doe, ""JD""",active,Active,1800,1,0,0,2700,900,1800,900,0,0.5,0.3333,0,0',
-      'r1,"Doe, ""JD""",idle,Idle,900,0,0,0,2700,900,1800,900,0,0.5,0.3333,0,0',
-      'r2,Second,offline,Offline,300,1,0,0,0,0,0,0,0,,,0,0',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds,missedOffers',
+      'r1,"Doe, ""JD""",active,Active,1800,1,0,0,2700,900,1800,900,0,0.5,0.3333,0,0,0',
+      'r1,"Doe, ""JD""",idle,Idle,900,0,0,0,2700,900,1800,900,0,0.5,0.3333,0,0,0',
+      'r2,Second,offline,Offline,300,1,0,0,0,0,0,0,0,,,0,0,0',
       '',
     ]);
   });

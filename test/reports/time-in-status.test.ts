@@ -209,6 +209,7 @@ describe('CSV', () => {
           utilization: 0.5,
           overageCount: 0,
           overageSeconds: 0,
+          missedOffers: 2,
           statuses: [
             {
               statusId: 'active',
@@ -231,9 +232,9 @@ describe('CSV', () => {
       ],
     });
     expect(csv.split('\r\n')).toEqual([
-      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds',
-      'u1,"Doe, ""JD""",active,Active,60,1,0,0,60,30,60,30,0,0.5,0.5,0,0',
-      'u1,"Doe, ""JD""",offline,Offline,30,1,0,0,60,30,60,30,0,0.5,0.5,0,0',
+      'userId,displayName,statusId,statusName,seconds,entries,overageSeconds,overageCount,loggedInSeconds,handleSeconds,availableSeconds,availableIdleSeconds,breakSeconds,occupancy,utilization,userOverageCount,userOverageSeconds,missedOffers',
+      'u1,"Doe, ""JD""",active,Active,60,1,0,0,60,30,60,30,0,0.5,0.5,0,0,2',
+      'u1,"Doe, ""JD""",offline,Offline,30,1,0,0,60,30,60,30,0,0.5,0.5,0,0,2',
       '',
     ]);
   });

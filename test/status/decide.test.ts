@@ -28,6 +28,9 @@ describe('newUserState', () => {
       pendingOffline: null,
       activities: [],
       staleCheckAt: null,
+      offers: [],
+      endedOffers: [],
+      missedOffers: { consecutive: 0, recent: [] },
       wrapUp: null,
       endedActivities: [],
       shift: null,
@@ -116,6 +119,7 @@ describe('DomainError', () => {
       'STATUS_LIMIT_REACHED',
       'STATUS_TYPE_NOT_FOUND',
       'USER_ENGAGED',
+      'WRAP_UP_LIMIT_REACHED',
     ]);
     for (const code of DOMAIN_ERROR_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
   });

@@ -51,7 +51,13 @@ export function catalogOf(...types: StatusType[]): Catalog {
 }
 
 export const CATALOG = catalogOf();
-export const CONFIG: DecideConfig = { requireShift: false, connectionTimeoutSeconds: 90, wrapUpSeconds: 0 };
+export const CONFIG: DecideConfig = {
+  requireShift: false,
+  connectionTimeoutSeconds: 90,
+  wrapUpSeconds: 0,
+  wrapUpMaxSeconds: 600,
+  missedOffers: null,
+};
 
 export interface Env {
   catalog?: Catalog;
@@ -97,8 +103,16 @@ export const cmd = {
   }),
   end: (activityId: string): Command => ({ type: 'endActivity', activityId }),
   endWrapUp: (): Command => ({ type: 'endWrapUp' }),
+  /** The timer of the wrap-up for `activityId`; `until` defaults to what the state's wrap-up ends at (see run()). */
+  wrapUpElapsed: (activityId: string, until?: string): Command =>
+    until === undefined
+      ? { type: 'wrapUpElapsed', activityId }
+      : { type: 'wrapUpElapsed', activityId, until },
+  extendWrapUp: (seconds: number): Command => ({ type: 'extendWrapUp', seconds }),
+  offer: (id: string): Command => ({ type: 'beginOffer', offer: { id, source: 'freepbx:main' } }),
+  endOffer: (offerId: string, answered = false): Command => ({ type: 'endOffer', offerId, answered }),
+  miss: (offerId: string): Command => ({ type: 'missOffer', offerId, source: 'freepbx:main' }),
   resume: (): Command => ({ type: 'resumeInterrupted', actor: ACTORS.pbx }),
-  wrapUpElapsed: (activityId: string): Command => ({ type: 'wrapUpElapsed', activityId }),
   startShift: (statusId = 'active'): Command => ({ type: 'startShift', statusId, actor: ACTORS.user }),
   endShift: (): Command => ({ type: 'endShift', actor: ACTORS.user }),
   forceEndShift: (reason?: string, who: Who = 'supervisor'): Command => ({

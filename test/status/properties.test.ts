@@ -66,6 +66,14 @@ const configArb: fc.Arbitrary<DecideConfig> = fc.record({
   requireShift: fc.boolean(),
   connectionTimeoutSeconds: fc.constant(90),
   wrapUpSeconds: fc.constantFrom(0, 30, 120),
+  wrapUpMaxSeconds: fc.constantFrom(0, 60, 600),
+  missedOffers: fc.option(
+    fc.record({
+      threshold: fc.integer({ min: 1, max: 3 }),
+      statusId: fc.constantFrom('idle', 'lunch', 'ghost'),
+    }),
+    { freq: 3 },
+  ),
   // Short enough that runs of a few hours reach every automatic end.
   shift: fc.record({
     endAfterOfflineMinutes: fc.option(fc.integer({ min: 1, max: 90 }), { freq: 2 }),
@@ -75,6 +83,8 @@ const configArb: fc.Arbitrary<DecideConfig> = fc.record({
   timezone: fc.constantFrom('UTC', 'Europe/Berlin', 'America/New_York'),
   maxActivityHours: fc.option(fc.constantFrom(1, 2), { freq: 2 }),
 });
+const OFFER_IDS = ['o1', 'o2', 'o3', 'o4'];
+const offerArb = fc.constantFrom(...OFFER_IDS);
 
 /**
  * A command, or a template resolved against the state when it runs: timers that are not stale, a new
@@ -87,6 +97,8 @@ type Template =
   | { type: 'freshWrapUp' }
   | { type: 'freshBegin'; kind: ActivityKind }
   | { type: 'freshEnd' }
+  | { type: 'freshOffer' }
+  | { type: 'freshMiss' }
   | { type: 'freshShiftAutoEnd' }
   | { type: 'freshStale' }
   | { type: 'freshRearmed' };
@@ -118,6 +130,38 @@ const templateArb: fc.Arbitrary<Template> = fc.oneof(
   { arbitrary: fc.constant({ type: 'freshEnd' as const }), weight: 5 },
   { arbitrary: fc.constant({ type: 'endWrapUp' as const }), weight: 1 },
   { arbitrary: fc.constant({ type: 'resumeInterrupted' as const, actor: ACTORS.pbx }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('extendWrapUp' as const),
+      seconds: fc.integer({ min: 1, max: 60 }),
+    }),
+    weight: 3,
+  },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('beginOffer' as const),
+      offer: fc.record({ id: offerArb, source: fc.constant('freepbx:main') }),
+    }),
+    weight: 2,
+  },
+  { arbitrary: fc.record({ type: fc.constant('freshOffer' as const) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('endOffer' as const),
+      offerId: offerArb,
+      answered: fc.boolean(),
+    }),
+    weight: 1,
+  },
+  { arbitrary: fc.record({ type: fc.constant('freshMiss' as const) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      type: fc.constant('missOffer' as const),
+      offerId: offerArb,
+      source: fc.constant('freepbx:main'),
+    }),
+    weight: 1,
+  },
   {
     arbitrary: fc.record({ type: fc.constant('wrapUpElapsed' as const), activityId: activityArb }),
     weight: 1,
@@ -208,7 +252,15 @@ function resolve(template: Template, state: UserState, now: string): Command {
     case 'freshOverage':
       return { type: 'overageDue', statusId: state.status.id, since: state.status.since };
     case 'freshWrapUp':
-      return { type: 'wrapUpElapsed', activityId: state.wrapUp?.activityId ?? 'none' };
+      return {
+        type: 'wrapUpElapsed',
+        activityId: state.wrapUp?.activityId ?? 'none',
+        ...(state.wrapUp ? { until: state.wrapUp.until } : {}),
+      };
+    case 'freshOffer':
+      return { type: 'beginOffer', offer: { id: `r-${now}`, source: 'freepbx:main' } };
+    case 'freshMiss':
+      return { type: 'missOffer', offerId: state.offers[0]?.id ?? `m-${now}`, source: 'freepbx:main' };
     case 'freshShiftAutoEnd':
       return { type: 'shiftAutoEnd', shiftId: state.shift?.id ?? 'none' };
     case 'freshStale': {
@@ -234,11 +286,16 @@ const seen = {
   stale: 0,
   offlineHeld: 0,
   forced: 0,
+  missedOffer: 0,
+  missedOfferMove: 0,
+  wrapUpExtended: 0,
 };
 
 class Simulation {
   state: UserState = newUserState(USER, DIRECTORY, T0);
   private changes = 0;
+  /** The last change was a wrap-up extension (which must stay within wrapUpMaxSeconds). */
+  private extendedLast = false;
   private lastSpanEnd = T0;
   /** The status the last applied change entered, and its cause. */
   private entered: { id: string; cause: string } = { id: 'offline', cause: 'user' };
@@ -289,6 +346,7 @@ class Simulation {
     for (const event of result.events) expect(event).toMatchObject({ userId: USER, at: now });
     // As in the bridge, a timer is one job per key, due time and command: a later one does not replace it.
     for (const timer of result.timers) this.timers.set(JSON.stringify(timer), timer);
+    this.extendedLast = command.type === 'extendWrapUp';
     for (const event of result.events) this.observe(event.type, event.data, prev, result.next);
     for (const event of result.events) expect(event.actor).toEqual(actorOf(command));
     if (!('force' in command && command.force)) this.checkEntriesWithinLimits(prev, result.next);
@@ -319,6 +377,9 @@ class Simulation {
     if (type === 'user.activity.ended' && data.cause === 'stale') seen.stale++;
     if (type === 'user.upcoming.changed' && data.reason === 'CONNECTION_LOST') seen.offlineHeld++;
     if (type === 'user.status.changed' && typeof data.reason === 'string') seen.forced++;
+    if (type === 'user.offer.missed') seen.missedOffer++;
+    if (type === 'user.status.changed' && data.cause === 'missed-offer') seen.missedOfferMove++;
+    if (type === 'user.wrap-up.extended') seen.wrapUpExtended++;
   }
 
   /**
@@ -353,6 +414,13 @@ class Simulation {
     if (state.activities.length > 0 && config.maxActivityHours) expect(state.staleCheckAt).not.toBeNull();
     if (config.requireShift && !state.shift) expect(state.status.id).toBe('offline');
     expect(new Set(state.activities.map((a) => a.id)).size).toBe(state.activities.length);
+    expect(new Set(state.offers.map((o) => o.id)).size).toBe(state.offers.length);
+    // An offer never engages: with nothing else going on, a ringing phone leaves no status waiting.
+    if (state.activities.length === 0 && !state.wrapUp) expect(state.upcoming).toBeNull();
+    if (state.wrapUp && this.extendedLast) {
+      const length = (Date.parse(state.wrapUp.until) - Date.parse(state.wrapUp.since)) / 1000;
+      expect(length).toBeLessThanOrEqual(config.wrapUpMaxSeconds);
+    }
     expect(openSpan(state, catalog, now).from).toBe(this.lastSpanEnd);
     // A remembered phone-side interruption always belongs to the current or upcoming status, never to itself.
     const interrupted = state.interrupted;

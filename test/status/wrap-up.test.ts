@@ -31,7 +31,11 @@ describe('wrap-up after a call', () => {
     const wrapUp = { activityId: 'c1', since: at(40), until: at(70) };
     expect(next.wrapUp).toEqual(wrapUp);
     expect(timers).toEqual([
-      { key: `wrapup:${USER}`, dueAt: at(70), command: { type: 'wrapUpElapsed', activityId: 'c1' } },
+      {
+        key: `wrapup:${USER}`,
+        dueAt: at(70),
+        command: { type: 'wrapUpElapsed', activityId: 'c1', until: at(70) },
+      },
     ]);
     expect(eventOf(events, 'user.activity.ended').data.wrapUp).toEqual(wrapUp);
   });
@@ -103,10 +107,21 @@ describe('wrapUpElapsed (timer)', () => {
     expect(types(events)).toEqual(['user.wrap-up.ended']);
     expect(events[0]?.data).toEqual({
       wrapUp: { activityId: 'c1', since: at(40), until: at(70) },
+      reason: 'elapsed',
       activityId: 'c1',
       from: at(40),
       to: at(70),
     });
+  });
+
+  it('is stale (no-op) when it carries an end the wrap-up no longer has (extended since)', () => {
+    const state = after([[cmd.end('c1'), 40]], env, onCall());
+    expectNoop(state, cmd.wrapUpElapsed('c1', at(65)), 65, env);
+  });
+
+  it('without an end (scheduled by an earlier version) still ends the wrap-up of its call', () => {
+    const state = after([[cmd.end('c1'), 40]], env, onCall());
+    expect(run(state, { type: 'wrapUpElapsed', activityId: 'c1' }, 70, env).next.wrapUp).toBeNull();
   });
 
   it('is stale (no-op) without a wrap-up', () => {
@@ -163,5 +178,51 @@ describe('endWrapUp (API)', () => {
   it('clears a wrap-up whose time passed before its timer fired', () => {
     const { next } = run(inWrapUp(), cmd.endWrapUp(), 80, env);
     expect(next.wrapUp).toBeNull();
+  });
+});
+
+describe('extendWrapUp (API)', () => {
+  const max = (wrapUpMaxSeconds: number): Env => ({ config: { wrapUpSeconds: 30, wrapUpMaxSeconds } });
+
+  it('moves the end and reschedules the timer; the earlier timer is then stale', () => {
+    const { next, events, timers } = run(inWrapUp(), cmd.extendWrapUp(60), 50, max(600));
+    expect(next.wrapUp).toEqual({ activityId: 'c1', since: at(40), until: at(130) });
+    expect(timers).toEqual([
+      {
+        key: `wrapup:${USER}`,
+        dueAt: at(130),
+        command: { type: 'wrapUpElapsed', activityId: 'c1', until: at(130) },
+      },
+    ]);
+    expect(eventOf(events, 'user.wrap-up.extended').data).toEqual({ wrapUp: next.wrapUp, seconds: 60 });
+    expectNoop(next, cmd.wrapUpElapsed('c1', at(70)), 70, max(600));
+    expect(next.upcoming?.id).toBe('lunch'); // still waiting for the (longer) wrap-up
+    expect(run(next, cmd.wrapUpElapsed('c1', at(130)), 130, max(600)).next.status.id).toBe('lunch');
+  });
+
+  it('may reach the maximum counted from the call end, not beyond', () => {
+    expect(run(inWrapUp(), cmd.extendWrapUp(90), 50, max(120)).next.wrapUp?.until).toBe(at(160));
+    expect(refuse(inWrapUp(), cmd.extendWrapUp(91), 50, max(120))).toMatchObject({
+      code: 'WRAP_UP_LIMIT_REACHED',
+      statusCode: 409,
+      details: { maxSeconds: 120, remainingSeconds: 90 },
+    });
+  });
+
+  it('is off with a maximum of 0, and refused for a wrap-up already as long as the maximum', () => {
+    expect(refuse(inWrapUp(), cmd.extendWrapUp(1), 50, max(0)).code).toBe('WRAP_UP_LIMIT_REACHED');
+    expect(refuse(inWrapUp(), cmd.extendWrapUp(1), 50, max(30)).details).toEqual({
+      maxSeconds: 30,
+      remainingSeconds: 0,
+    });
+  });
+
+  it('refuses with 409 NOT_IN_WRAP_UP without a wrap-up, or when its time is already up', () => {
+    expect(refuse(onCall(), cmd.extendWrapUp(30), 50, max(600)).code).toBe('NOT_IN_WRAP_UP');
+    expect(refuse(inWrapUp(), cmd.extendWrapUp(30), 75, max(600)).code).toBe('NOT_IN_WRAP_UP');
+  });
+
+  it('changes nothing for a non-positive number of seconds', () => {
+    expectNoop(inWrapUp(), cmd.extendWrapUp(0), 50, max(600));
   });
 });

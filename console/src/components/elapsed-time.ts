@@ -1,10 +1,11 @@
 /**
- * `<pb-elapsed since="ISO time">`: a running duration ("4:07", "1:02:33"). All instances share one ticker that
- * runs only while at least one is on the page, and the server's clock is used (see api.ts), not the PC's.
+ * `<pb-elapsed since="ISO time">`: a running duration ("4:07", "1:02:33"); `<pb-countdown until="ISO time">`:
+ * the time left ("0:25", then "0:00"). All instances share one ticker that runs only while at least one is on
+ * the page, and the server's clock is used (see api.ts), not the PC's.
  */
 import { serverNow } from '../api.js';
 
-const live = new Set<ElapsedTime>();
+const live = new Set<{ tick(): void }>();
 let ticker: ReturnType<typeof setInterval> | undefined;
 
 /** Seconds as m:ss or h:mm:ss. */
@@ -55,11 +56,24 @@ export class ElapsedTime extends HTMLElement {
   }
 }
 
+/** Time left until `until` (never below 0:00), e.g. what remains of a wrap-up. */
+export class Countdown extends ElapsedTime {
+  static override observedAttributes = ['until'];
+
+  override tick(): void {
+    const until = Date.parse(this.getAttribute('until') ?? '');
+    const text = Number.isNaN(until) ? '' : formatDuration(Math.ceil((until - serverNow()) / 1000));
+    if (this.textContent !== text) this.textContent = text;
+  }
+}
+
 customElements.define('pb-elapsed', ElapsedTime);
+customElements.define('pb-countdown', Countdown);
 
 declare global {
   interface HTMLElementTagNameMap {
     'pb-elapsed': ElapsedTime;
+    'pb-countdown': Countdown;
   }
 }
 
@@ -68,5 +82,13 @@ export function elapsed(since: string): ElapsedTime {
   const el = document.createElement('pb-elapsed');
   el.setAttribute('since', since);
   el.title = `since ${new Date(since).toLocaleString()}`;
+  return el;
+}
+
+/** A `<pb-countdown>` to a time, with the exact end as a tooltip. */
+export function countdown(until: string): Countdown {
+  const el = document.createElement('pb-countdown');
+  el.setAttribute('until', until);
+  el.title = `until ${new Date(until).toLocaleString()}`;
   return el;
 }

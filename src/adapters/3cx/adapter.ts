@@ -15,7 +15,7 @@ import type {
 import { PbxError } from '../pbx.js';
 import type { SettingsApplier } from './apply.js';
 import { listConnections } from './callcontrol-api.js';
-import { callsOf } from './call-tracker.js';
+import { callsOf, offersOf } from './call-tracker.js';
 import type { ConnectionState } from './connection-state.js';
 import type { EventHub } from './event-hub.js';
 import type { TokenManager } from './token-manager.js';
@@ -64,11 +64,11 @@ export class ThreeCxAdapter implements PbxAdapter {
     return this.parts.applier.apply(target, desired);
   }
 
-  /** The calls GET /callcontrol shows right now, one per engaged extension. */
+  /** The calls GET /callcontrol shows right now, one per engaged extension, and the legs still ringing. */
   async snapshot(): Promise<PbxSnapshot> {
     if (!this.status().connected) throw new PbxError('PBX_UNAVAILABLE', `3CX ${this.id}: not connected`);
     const listing = await listConnections(this.parts.client);
-    return { takenAt: new Date(), calls: callsOf(listing) };
+    return { takenAt: new Date(), calls: callsOf(listing), offers: offersOf(listing) };
   }
 
   status(): PbxConnectionStatus {

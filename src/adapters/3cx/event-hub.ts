@@ -34,13 +34,7 @@ export class EventHub {
   }
 
   report(change: CallChange): void {
-    const { extension, activityId } = change;
-    const at = new Date();
-    this.emit(
-      change.type === 'started'
-        ? { type: 'activityStarted', extension, activityId, kind: 'call', at }
-        : { type: 'activityEnded', extension, activityId, at },
-    );
+    this.emit(toPbxEvent(change, new Date()));
   }
 
   presence(extension: string, presence: PhonePresence): void {
@@ -65,5 +59,32 @@ export class EventHub {
     } catch (err) {
       this.log.error({ err, type: event.type }, '3cx event sink threw');
     }
+  }
+}
+
+function toPbxEvent(change: CallChange, at: Date): PbxEvent {
+  switch (change.type) {
+    case 'started':
+      return {
+        type: 'activityStarted',
+        extension: change.extension,
+        activityId: change.activityId,
+        kind: 'call',
+        at,
+      };
+    case 'ended':
+      return { type: 'activityEnded', extension: change.extension, activityId: change.activityId, at };
+    case 'offerStarted':
+      return { type: 'offerStarted', extension: change.extension, offerId: change.offerId, at };
+    case 'offerEnded':
+      return {
+        type: 'offerEnded',
+        extension: change.extension,
+        offerId: change.offerId,
+        answered: change.answered,
+        at,
+      };
+    case 'offerMissed':
+      return { type: 'offerMissed', extension: change.extension, offerId: change.offerId, at };
   }
 }

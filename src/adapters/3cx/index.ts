@@ -11,6 +11,7 @@ import { threeCxCapabilities } from './capabilities.js';
 import { ConnectionState } from './connection-state.js';
 import { EventHub } from './event-hub.js';
 import { createHttpStack } from './http.js';
+import { runMissedOfferChecks } from './missed-offers.js';
 import { Identity } from './identity.js';
 import { resolveThreeCxOptions, type ThreeCxAdapterInput } from './options.js';
 import { PresencePoller } from './presence-poller.js';
@@ -36,10 +37,11 @@ export function createThreeCxAdapter(input: ThreeCxAdapterInput): PbxAdapter {
   const state = new ConnectionState();
   const hub = new EventHub(state, log);
   const vocabulary = new ProfileVocabulary();
+  const tracker = new CallTracker(options.missedOfferGraceMs);
   const calls: CallSourceDeps = {
     client,
     tokens,
-    tracker: new CallTracker(),
+    tracker,
     socket: { url: options.url, ca: stack.ca, timeoutMs: options.requestTimeoutMs },
     pingIntervalMs: options.pingIntervalMs,
     pollIntervalMs: options.callPollIntervalMs,
@@ -72,6 +74,8 @@ export function createThreeCxAdapter(input: ThreeCxAdapterInput): PbxAdapter {
     abort,
     loops: [
       (signal) => runCallEvents(calls, options.callEvents, options.backoff, signal),
+      (signal) =>
+        runMissedOfferChecks(tracker, (change) => hub.report(change), options.missedOfferGraceMs, signal),
       (signal) => presence.run(signal),
     ],
     close: stack.close,

@@ -28,6 +28,11 @@ export interface ThreeCxAdapterOptions {
   backoff: { initialMs: number; maxMs: number };
   /** WebSocket liveness: a ping every interval; no pong by the next one closes the socket. */
   pingIntervalMs: number;
+  /**
+   * A ringing leg removed unanswered is a missed offer unless its call is connected on another monitored
+   * extension within this time (a ringall queue or ring group answered elsewhere; see call-tracker.ts).
+   */
+  missedOfferGraceMs: number;
   logger: Logger;
 }
 
@@ -45,6 +50,7 @@ export const THREE_CX_DEFAULTS = {
   requestTimeoutMs: 10_000,
   backoff: { initialMs: 1_000, maxMs: 30_000 },
   pingIntervalMs: 15_000,
+  missedOfferGraceMs: 3_000,
 } as const satisfies Partial<ThreeCxAdapterOptions>;
 
 /** Applies defaults and normalises the URL (no trailing slash). */

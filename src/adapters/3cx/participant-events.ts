@@ -91,7 +91,7 @@ export class ParticipantEvents {
     this.emit(participant ? tracker.upsert(ref.dn, participant) : tracker.remove(ref.dn, ref.id));
   }
 
-  /** A failed GET still means the participant exists (Upsert); its call id is then unknown. */
+  /** A failed GET still means the participant exists (Upsert); its status and call id are then unknown. */
   private async fetch(ref: ParticipantRef): Promise<CcParticipant | null> {
     try {
       const found = await getParticipant(this.deps.client, ref);
@@ -105,8 +105,8 @@ export class ParticipantEvents {
     }
   }
 
-  private emit(change: CallChange | null): void {
-    if (change) this.deps.report(change);
+  private emit(changes: CallChange[]): void {
+    for (const change of changes) this.deps.report(change);
   }
 }
 

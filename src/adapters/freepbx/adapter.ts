@@ -2,7 +2,7 @@
  * The FreePBX adapter: glues the AMI session, the event map, the call tracker, snapshot and apply
  * behind the PbxAdapter port. No status rules here (DESIGN principle 7).
  *
- * Event flow: AMI event → mapEvent (tables) → call tracker (activityStarted/Ended) or presenceChanged,
+ * Event flow: AMI event → mapEvent (tables) → call tracker (offer*, activity*) or presenceChanged,
  * or FullyBooted → restart detector. `connected` is emitted once per login, after the event mask is
  * set, with `restarted` when the FullyBooted that follows login showed a new Asterisk process; a
  * FullyBooted with a restart during a live session emits another `connected{restarted:true}`.
@@ -88,7 +88,7 @@ export class FreepbxAdapter implements PbxAdapter {
     } finally {
       this.tracker.finishSnapshot(facts);
     }
-    return { takenAt, calls: this.tracker.calls() };
+    return { takenAt, calls: this.tracker.calls(), offers: this.tracker.offers() };
   }
 
   private onEvent(msg: AmiMessage): void {
@@ -98,6 +98,10 @@ export class FreepbxAdapter implements PbxAdapter {
         return this.tracker.opened(mapped.fact);
       case 'channelClose':
         return this.tracker.closed(mapped.uniqueid, new Date());
+      case 'dialNoAnswer':
+        return this.tracker.noAnswer(mapped.uniqueid, new Date());
+      case 'queueNoAnswer':
+        return this.tracker.queueNoAnswer(mapped.extension, mapped.linkedid, mapped.attemptId, new Date());
       case 'presence':
         return this.emit({
           type: 'presenceChanged',

@@ -140,6 +140,20 @@ const statusSchema = z
     requireShift: z.boolean().default(false),
     /** After-call work: seconds after a call ends during which the user still counts as engaged. 0 = off. */
     wrapUpSeconds: z.number().int().min(0).max(3_600).default(0),
+    /** POST /v1/users/{id}/wrap-up/extend may make a wrap-up last at most this long from the call's end. 0 = off. */
+    wrapUpMaxSeconds: z.number().int().min(0).max(7_200).default(600),
+    /**
+     * Ring-no-answer: after `threshold` consecutive offers the user let ring out, move them to `statusId` (cause
+     * missed-offer). null (the default) = never move; missed offers are still counted and reported.
+     */
+    missedOffers: z
+      .object({
+        threshold: z.number().int().min(1).max(100),
+        statusId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a status type id'),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     shift: shiftSchema.default(shiftSchema.parse({})),
     /** IANA time zone of status.shift.dayBoundary, e.g. "Europe/Berlin". */
     timezone: z
@@ -225,6 +239,8 @@ const threeCxSchema = z
     callPollIntervalMs: durationMs.default(2_000),
     presencePollIntervalMs: durationMs.default(15_000),
     requestTimeoutMs: durationMs.default(10_000),
+    /** A ringing leg removed unanswered is a missed offer unless its call is connected elsewhere within this. */
+    missedOfferGraceMs: durationMs.max(60_000).default(3_000),
     externalCalls: z
       .object({ enabled: z.boolean().default(false) })
       .strict()

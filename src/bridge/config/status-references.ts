@@ -1,5 +1,6 @@
 /**
- * Status type ids the configuration names (`status.defaultOnShiftStart`, the values of each `pbx[].presenceMap`).
+ * Status type ids the configuration names (`status.defaultOnShiftStart`, `status.missedOffers.statusId`, the values
+ * of each `pbx[].presenceMap`).
  *
  * - Without Redis (check-config): the schema already refuses what can never be an id ("On Break"); here an id
  *   that is not a built-in is reported as a warning, because only the catalog in Redis can tell whether someone
@@ -30,6 +31,8 @@ export function statusReferences(config: Pick<Config, 'status' | 'pbx'>): Status
   const refs: StatusReference[] = [
     { path: 'status.defaultOnShiftStart', id: config.status.defaultOnShiftStart },
   ];
+  const missed = config.status.missedOffers;
+  if (missed) refs.push({ path: 'status.missedOffers.statusId', id: missed.statusId });
   config.pbx.forEach((pbx, i) => {
     for (const [fact, id] of Object.entries(pbx.presenceMap)) {
       if (id === RESUME_INTERRUPTED) continue; // "back to the interrupted status", not a type

@@ -60,6 +60,10 @@ export class Keys {
   activityLog(userId: string): string {
     return `${this.tag(this.partitionOf(userId))}:activities:${userId}`;
   }
+  /** Offers the user let ring out, newest first (reports). */
+  missedOfferLog(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:missed-offers:${userId}`;
+  }
 
   // Per partition
   userIndex(partition: number): string {

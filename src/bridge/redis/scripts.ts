@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
-export const SCRIPT_VERSION = 1;
+/** 2: commitUser and deleteUser also keep the missed-offer log (one more key each). */
+export const SCRIPT_VERSION = 2;
 
 const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 const FILE_NAME = /^([a-zA-Z]+)-(\d+)\.lua$/;

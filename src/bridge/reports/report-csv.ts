@@ -24,6 +24,7 @@ const HEADER = [
   'utilization',
   'userOverageCount',
   'userOverageSeconds',
+  'missedOffers',
 ];
 
 export function csvField(value: string | number | null): string {
@@ -51,6 +52,7 @@ export function reportCsv(report: TimeInStatusReport): string {
       user.utilization,
       user.overageCount,
       user.overageSeconds,
+      user.missedOffers,
     ]),
   );
   return [HEADER, ...rows].map((fields) => fields.map(csvField).join(',') + '\r\n').join('');

@@ -7,13 +7,18 @@ import { openSpan, type Catalog, type UserState } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import { ApiError } from '../errors.js';
 import type { UserStore } from '../users/user-store.js';
+import type { Interval } from './intervals.js';
+import { missedOffersIn } from './missed-offers.js';
 import { timeInStatus, traitsOf, type UserHistory, type UserTimeInStatus } from './time-in-status.js';
+
+/** One user's row: time in status, plus the offers they let ring out in the window. */
+export type UserReport = UserTimeInStatus & { missedOffers: number };
 
 export interface TimeInStatusReport {
   from: string;
   to: string;
   generatedAt: string;
-  users: UserTimeInStatus[];
+  users: UserReport[];
 }
 
 export interface ReportRequest {
@@ -27,7 +32,10 @@ const PAGE_SIZE = 200;
 const READ_ALL = 1_000_000;
 
 /** The reads a report needs (narrow, so a report can be built from any store holding the same data). */
-export type ReportStore = Pick<UserStore, 'load' | 'loadMany' | 'pageIds' | 'history' | 'activityLog'>;
+export type ReportStore = Pick<
+  UserStore,
+  'load' | 'loadMany' | 'pageIds' | 'history' | 'activityLog' | 'missedOfferLog'
+>;
 
 export class TimeInStatusReports {
   constructor(
@@ -42,8 +50,10 @@ export class TimeInStatusReports {
     const window = { start: Date.parse(request.from), end: Date.parse(request.to) };
     const catalog = await this.catalog.get();
     const traits = traitsOf(catalog.values());
-    const report = async (state: UserState) =>
-      timeInStatus(await this.history(state, catalog, now), window, now.getTime(), traits);
+    const report = async (state: UserState): Promise<UserReport> => ({
+      ...timeInStatus(await this.history(state, catalog, now), window, now.getTime(), traits),
+      missedOffers: await this.missedOffers(state.id, window),
+    });
     const states = request.userId ? [await this.requireUser(request.userId)] : null;
     const users = states ? await Promise.all(states.map(report)) : await this.everyUser(report);
     return {
@@ -71,6 +81,10 @@ export class TimeInStatusReports {
       cursor = ids[ids.length - 1];
       if (!more || cursor === undefined) return results;
     }
+  }
+
+  private async missedOffers(userId: string, window: Interval): Promise<number> {
+    return missedOffersIn(await this.store.missedOfferLog(userId, READ_ALL), window);
   }
 
   private async history(state: UserState, catalog: Catalog, now: Date): Promise<UserHistory> {

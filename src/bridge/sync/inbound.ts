@@ -1,16 +1,17 @@
 /**
  * PBX → presence-bridge. Adapter events become commands on the user mapped to the extension: calls become
- * activities (source "<kind>:<connection>"), phone-side presence changes become status selections (cause pbx)
- * through the configured map, our own echoes ignored. Events of one extension are handled strictly in order (and
- * different extensions side by side); a connection change waits for every event before it and every later event
- * waits for it. On every (re)connect a snapshot is diffed with the open activities (calls that ended during the
- * gap end, calls that started begin) and every user of the connection is re-synced. Live events arriving meanwhile
- * wait. A phone-side change the map cannot follow (no entry, the status refused, nothing to go back to) is reverted
- * at once by a forced sync of that user, and visibly: a `pbx.change.reverted` event and a log line.
+ * activities (source "<kind>:<connection>"), ringing calls offers (begun, ended answered or not, missed), phone-side
+ * presence changes become status selections (cause pbx) through the configured map, our own echoes ignored. Events
+ * of one extension are handled strictly in order (and different extensions side by side); a connection change waits
+ * for every event before it and every later event waits for it. On every (re)connect a snapshot is diffed with the
+ * open activities and offers (calls that ended during the gap end, calls that started begin) and every user of the
+ * connection is re-synced. Live events arriving meanwhile wait. A phone-side change the map cannot follow (no entry,
+ * the status refused, nothing to go back to) is reverted at once by a forced sync of that user, and visibly: a
+ * `pbx.change.reverted` event and a log line.
  */
 import type { Logger } from 'pino';
 import type { PbxAdapter, PbxEvent, PbxSnapshot, PhonePresence } from '../../adapters/pbx.js';
-import { pbxActor, type Command } from '../../status/index.js';
+import { pbxActor, type Command, type UserState } from '../../status/index.js';
 import { ApiError } from '../errors.js';
 import type { Fence } from '../ha/lease.js';
 import { isRedisUnavailable } from '../redis/unavailable.js';
@@ -125,6 +126,24 @@ export class PbxInbound {
           { type: 'endActivity', activityId: event.activityId },
           event.at,
         );
+      case 'offerStarted':
+        return this.forExtension(
+          event.extension,
+          { type: 'beginOffer', offer: { id: event.offerId, source: this.source } },
+          event.at,
+        );
+      case 'offerEnded':
+        return this.forExtension(
+          event.extension,
+          { type: 'endOffer', offerId: event.offerId, answered: event.answered },
+          event.at,
+        );
+      case 'offerMissed':
+        return this.forExtension(
+          event.extension,
+          { type: 'missOffer', offerId: event.offerId, source: this.source },
+          event.at,
+        );
       case 'presenceChanged':
         return this.presence(event.extension, event.presence);
       case 'connected':
@@ -220,14 +239,17 @@ export class PbxInbound {
       return;
     }
     const users = await this.deps.extensions.usersOf(this.adapter.id);
-    const open = new Map<string, Set<string>>(); // extension → call ids on the PBX now
-    for (const call of snapshot.calls)
-      open.set(call.extension, (open.get(call.extension) ?? new Set()).add(call.activityId));
-    for (const [extension, userId] of users) await this.diffUser(userId, open.get(extension) ?? new Set());
+    const calls = byExtension(snapshot.calls.map((c) => [c.extension, c.activityId]));
+    const offers = snapshot.offers && byExtension(snapshot.offers.map((o) => [o.extension, o.offerId]));
+    for (const [extension, userId] of users) {
+      const offersOnPbx = offers && (offers.get(extension) ?? new Set<string>());
+      await this.diffUser(userId, calls.get(extension) ?? new Set(), offersOnPbx);
+    }
     await this.deps.reconcile(this.adapter.id);
   }
 
-  private async diffUser(userId: string, onPbx: Set<string>): Promise<void> {
+  /** `offersOnPbx` undefined: the adapter cannot see ringing calls, so the user's offers are left alone. */
+  private async diffUser(userId: string, onPbx: Set<string>, offersOnPbx?: Set<string>): Promise<void> {
     const state = await this.deps.store.load(userId);
     if (!state) return;
     const ours = state.activities.filter((a) => a.source === this.source).map((a) => a.id);
@@ -239,5 +261,22 @@ export class PbxInbound {
         activity: { id, kind: 'call', source: this.source },
       });
     }
+    if (offersOnPbx) await this.diffOffers(userId, state, offersOnPbx);
   }
+
+  /** A ringing call that stopped while we were not looking ended unanswered (answered ones are activities now). */
+  private async diffOffers(userId: string, state: UserState, onPbx: Set<string>): Promise<void> {
+    const ours = state.offers.filter((o) => o.source === this.source).map((o) => o.id);
+    for (const id of ours.filter((id) => !onPbx.has(id)))
+      await this.execute(userId, { type: 'endOffer', offerId: id, answered: false });
+    for (const id of [...onPbx].filter((id) => !ours.includes(id)))
+      await this.execute(userId, { type: 'beginOffer', offer: { id, source: this.source } });
+  }
+}
+
+/** [extension, id] pairs → extension → ids. */
+function byExtension(pairs: Array<[string, string]>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const [extension, id] of pairs) out.set(extension, (out.get(extension) ?? new Set()).add(id));
+  return out;
 }

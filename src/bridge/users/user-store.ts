@@ -38,7 +38,7 @@ export class UserStore {
 
   async load(userId: string): Promise<UserState | null> {
     const json = await this.redis.hget(this.keys.user(userId), 'state');
-    return json ? upgradeState(JSON.parse(json) as UserState) : null;
+    return json ? parseState(json) : null;
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -51,7 +51,7 @@ export class UserStore {
     );
     return results.map(([err, json]) => {
       if (err) throw err;
-      return typeof json === 'string' ? upgradeState(JSON.parse(json) as UserState) : null;
+      return typeof json === 'string' ? parseState(json) : null;
     });
   }
 
@@ -68,6 +68,7 @@ export class UserStore {
       e.type === 'user.status.changed' ? [e.data.span as HistorySpan] : [],
     );
     const activities = events.flatMap(activityRecords);
+    const missed = events.flatMap((e) => (e.type === 'user.offer.missed' ? [missedOfferRecord(e)] : []));
     const statusMoved = previous.version === 0 || previous.status.id !== next.status.id;
     const oldUp = previous.version === 0 ? null : (previous.upcoming?.id ?? null);
     const newUp = next.upcoming?.id ?? null;
@@ -82,6 +83,7 @@ export class UserStore {
       k.inUpcoming(p, newUp ?? '-'),
       k.activityLog(next.id),
       k.pbxFence(p, fence?.connection ?? '-'),
+      k.missedOfferLog(next.id),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -101,6 +103,8 @@ export class UserStore {
       ...spans.map((s) => JSON.stringify(s)),
       activities.length,
       ...activities.map((a) => JSON.stringify(a)),
+      missed.length,
+      ...missed.map((m) => JSON.stringify(m)),
       ...events.flatMap((e) => [
         e.type,
         JSON.stringify({ at: e.at, ...(e.actor ? { actor: e.actor } : {}), ...e.data }),
@@ -130,6 +134,7 @@ export class UserStore {
         k.inStatus(p, state.status.id),
         k.inUpcoming(p, state.upcoming?.id ?? '-'),
         k.activityLog(state.id),
+        k.missedOfferLog(state.id),
       ],
       [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
     );
@@ -193,6 +198,11 @@ export class UserStore {
     return raw.map((json) => JSON.parse(json) as ActivityRecord);
   }
 
+  async missedOfferLog(userId: string, limit: number): Promise<MissedOfferRecord[]> {
+    const raw = await this.redis.lrange(this.keys.missedOfferLog(userId), 0, Math.max(0, limit - 1));
+    return raw.map((json) => JSON.parse(json) as MissedOfferRecord);
+  }
+
   private async idsAfter(cursor: string | undefined, count: number): Promise<string[]> {
     const start = cursor === undefined ? '-' : `(${cursor}`;
     const results = await execGrouped(
@@ -247,6 +257,22 @@ function activityRecords(entry: OutboxEntry): ActivityRecord[] {
   if (entry.data.cause === 'stale') record.cause = 'stale';
   if (entry.actor) record.actor = entry.actor;
   return [record];
+}
+
+/** A missed offer as kept in the missed-offer log: what reports count. */
+export interface MissedOfferRecord {
+  offerId: string;
+  source: string;
+  at: string;
+}
+
+function missedOfferRecord(entry: OutboxEntry): MissedOfferRecord {
+  return { offerId: String(entry.data.offerId), source: String(entry.data.source), at: entry.at };
+}
+
+/** States written by earlier versions lack newer fields: upgraded on every load. */
+function parseState(json: string): UserState {
+  return upgradeState(JSON.parse(json) as UserState);
 }
 
 /** Byte order, the same order ZRANGEBYLEX uses, so cursors agree with the index. */

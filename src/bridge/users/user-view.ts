@@ -39,6 +39,7 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
     lastUpcoming: state.lastUpcoming,
     pendingOffline: state.pendingOffline,
     activities: state.activities,
+    offer: offerView(state),
     wrapUp: state.wrapUp,
     shift: state.shift,
     overage: state.overage,
@@ -59,3 +60,9 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
 }
 
 export type UserView = ReturnType<typeof userView>;
+
+/** The phone rings: the oldest unanswered offer (API.md "Additions": `{since, source}`), or null. */
+function offerView(state: UserState): { since: string; source: string } | null {
+  const oldest = state.offers[0];
+  return oldest ? { since: oldest.since, source: oldest.source } : null;
+}

@@ -48,30 +48,30 @@ describe('3CX call events over the WebSocket', () => {
   });
 
   it('starts on the first leg and ends on the last, across a consultation leg', async () => {
-    const a = fake.addParticipant('101', { callid: 500 });
+    const a = fake.addParticipant('101', { callid: 500, status: 'Connected' });
     await log.next('activityStarted', (e) => e.extension === '101');
     const b = fake.addParticipant('101', { callid: 501, status: 'Dialing' });
     await fetched('101', b.id);
     fake.removeParticipant('101', a.id); // b still there: still engaged
-    const c = fake.addParticipant('101', { callid: 503 });
+    const c = fake.addParticipant('101', { callid: 503, status: 'Connected' });
     await fetched('101', c.id);
     fake.removeParticipant('101', b.id);
     fake.removeParticipant('101', c.id);
     await log.next('activityEnded', (e) => e.extension === '101');
-    fake.addParticipant('101', { callid: 502 }); // same DN: applied after all of the above
+    fake.addParticipant('101', { callid: 502, status: 'Connected' }); // same DN: applied after all of the above
     await log.next('activityStarted', (e) => e.activityId === '502');
     expect(log.calls('101')).toEqual(['started:500', 'ended:500', 'started:502']);
     expect(log.ofType('activityStarted')[0]).toMatchObject({ kind: 'call' });
   });
 
   it('ignores a stale sequence for an entity', async () => {
-    const a = fake.addParticipant('101', { callid: 600, silent: true });
+    const a = fake.addParticipant('101', { callid: 600, status: 'Connected', silent: true });
     const entity = `/callcontrol/101/participants/${a.id}`;
     const upsertSeq = fake.nextSequence() + 10;
     fake.sendRaw({ sequence: upsertSeq, event: { event_type: 0, entity } });
     await log.next('activityStarted', (e) => e.activityId === '600');
     fake.sendRaw({ sequence: upsertSeq - 1, event: { event_type: 1, entity } }); // older Remove, late
-    const b = fake.addParticipant('101', { callid: 601, silent: true });
+    const b = fake.addParticipant('101', { callid: 601, status: 'Connected', silent: true });
     fake.sendRaw({
       sequence: upsertSeq + 1,
       event: { event_type: 0, entity: `/callcontrol/101/participants/${b.id}` },
@@ -85,7 +85,7 @@ describe('3CX call events over the WebSocket', () => {
       sequence: upsertSeq + 4,
       event: {
         event_type: 0,
-        entity: `/callcontrol/101/participants/${fake.addParticipant('101', { callid: 602, silent: true }).id}`,
+        entity: `/callcontrol/101/participants/${fake.addParticipant('101', { callid: 602, status: 'Connected', silent: true }).id}`,
       },
     });
     await log.next('activityStarted', (e) => e.activityId === '602');
@@ -93,7 +93,7 @@ describe('3CX call events over the WebSocket', () => {
   });
 
   it('ignores unknown event types, other entities and garbage', async () => {
-    const a = fake.addParticipant('101', { callid: 700, silent: true });
+    const a = fake.addParticipant('101', { callid: 700, status: 'Connected', silent: true });
     const entity = `/callcontrol/101/participants/${a.id}`;
     for (const event_type of [2, 4, 5])
       fake.sendRaw({ sequence: fake.nextSequence(), event: { event_type, entity } });
@@ -102,7 +102,7 @@ describe('3CX call events over the WebSocket', () => {
       event: { event_type: 0, entity: '/callcontrol/101/devices/x' },
     });
     fake.sendRaw('not json');
-    const b = fake.addParticipant('101', { callid: 701 });
+    const b = fake.addParticipant('101', { callid: 701, status: 'Connected' });
     await log.next('activityStarted', (e) => e.activityId === '701');
     fake.removeParticipant('101', b.id);
     await log.next('activityEnded', (e) => e.activityId === '701');
@@ -110,8 +110,8 @@ describe('3CX call events over the WebSocket', () => {
   });
 
   it('resyncs after a call ended while the socket was down; the snapshot no longer has it', async () => {
-    const a = fake.addParticipant('101', { callid: 800 });
-    fake.addParticipant('102', { callid: 900 });
+    const a = fake.addParticipant('101', { callid: 800, status: 'Connected' });
+    fake.addParticipant('102', { callid: 900, status: 'Connected' });
     await log.next('activityStarted', (e) => e.activityId === '800');
     await expect(adapter.snapshot()).resolves.toMatchObject({
       calls: [
@@ -131,7 +131,7 @@ describe('3CX call events over the WebSocket', () => {
     const snapshot = await adapter.snapshot();
     expect(snapshot.calls).toEqual([{ extension: '102', activityId: '900', kind: 'call' }]);
     expect(adapter.status()).toMatchObject({ connected: true, reconnects: 1 });
-    fake.addParticipant('101', { callid: 801 }); // the tracker forgot 800, so this is a new call
+    fake.addParticipant('101', { callid: 801, status: 'Connected' }); // the tracker forgot 800, so this is a new call
     await log.next('activityStarted', (e) => e.activityId === '801');
   });
 
@@ -142,7 +142,7 @@ describe('3CX call events over the WebSocket', () => {
     expect(fake.tokensIssued).toHaveLength(2);
     expect(fake.upgrades.map((u) => u.status)).toEqual([101, 401, 101]);
     expect(fake.upgrades[2]?.token).toBe(fake.tokensIssued[1]);
-    fake.addParticipant('102', { callid: 1234 });
+    fake.addParticipant('102', { callid: 1234, status: 'Connected' });
     await log.next('activityStarted', (e) => e.activityId === '1234');
     await expect(
       adapter.apply({ userId: 'u', extension: '102', queues: [] }, desired({ profile: 'Away' })),
@@ -154,7 +154,7 @@ describe('3CX call events over the WebSocket', () => {
     await Promise.all([adapter.stop(), adapter.stop()]);
     await waitFor(() => fake.openSockets === 0, { what: 'socket closed' });
     const before = log.events.length;
-    fake.addParticipant('101');
+    fake.addParticipant('101', { status: 'Connected' });
     await expect(
       adapter.apply({ userId: 'u', extension: '101', queues: [] }, desired()),
     ).rejects.toMatchObject({ code: 'PBX_UNAVAILABLE' });
@@ -167,13 +167,60 @@ describe('3CX call events by polling', () => {
   it('diffs GET /callcontrol and reconnects after a failed poll', async () => {
     await startAdapter({ callEvents: 'polling', callPollIntervalMs: 20 });
     expect(fake.upgrades).toHaveLength(0);
-    const a = fake.addParticipant('101', { callid: 42 });
+    const a = fake.addParticipant('101', { callid: 42, status: 'Connected' });
     await log.next('activityStarted', (e) => e.activityId === '42');
     fake.fail(/^\/callcontrol$/, { status: 503 });
     await log.next('disconnected');
     await log.next('connected', () => true, 2);
     fake.removeParticipant('101', a.id);
     await log.next('activityEnded', (e) => e.activityId === '42');
+  });
+});
+
+describe('3CX offers (Ringing legs)', () => {
+  /** The offer and activity events of one extension as short strings, in order. */
+  const story = (extension: string) =>
+    log.events.flatMap((e) => {
+      if (!('extension' in e) || e.extension !== extension || e.type === 'presenceChanged') return [];
+      return [e.type === 'offerEnded' ? `offerEnded ${e.answered ? 'answered' : 'unanswered'}` : e.type];
+    });
+
+  for (const mode of ['websocket', 'polling'] as const) {
+    it(`${mode}: ringall answered on one extension is a call there and no miss on the other`, async () => {
+      await startAdapter({ callEvents: mode, callPollIntervalMs: 20, missedOfferGraceMs: 100 });
+      fake.addUser('103');
+      const a = fake.addParticipant('101', { callid: 2000 });
+      const b = fake.addParticipant('102', { callid: 2000 });
+      await log.next('offerStarted', (e) => e.extension === '102');
+      await log.next('offerStarted', (e) => e.extension === '101');
+      expect(log.ofType('activityStarted')).toEqual([]);
+      // 3CX takes the other member's leg away; the order of the two messages is not known.
+      fake.removeParticipant('101', a.id);
+      fake.setParticipantStatus('102', b.id, 'Connected');
+      await log.next('activityStarted', (e) => e.extension === '102');
+      // A call nobody takes, rung out later: once its miss is in, the earlier verdicts are in too.
+      const c = fake.addParticipant('103', { callid: 2001 });
+      await log.next('offerStarted', (e) => e.extension === '103');
+      fake.removeParticipant('103', c.id);
+      await log.next('offerMissed', (e) => e.extension === '103');
+      expect(story('101')).toEqual(['offerStarted', 'offerEnded unanswered']);
+      expect(story('102')).toEqual(['offerStarted', 'offerEnded answered', 'activityStarted']);
+      expect(story('103')).toEqual(['offerStarted', 'offerEnded unanswered', 'offerMissed']);
+      expect((await adapter.snapshot()).offers).toEqual([]);
+    });
+  }
+
+  it('a Dialing leg is a call at once; a snapshot lists ringing legs as offers', async () => {
+    await startAdapter();
+    fake.addParticipant('101', { callid: 3000, status: 'Dialing' });
+    await log.next('activityStarted', (e) => e.activityId === '3000');
+    const ring = fake.addParticipant('102', { callid: 3001 });
+    await log.next('offerStarted', (e) => e.extension === '102');
+    expect(await adapter.snapshot()).toMatchObject({
+      calls: [{ extension: '101', activityId: '3000' }],
+      offers: [{ extension: '102', offerId: `102:${ring.id}` }],
+    });
+    expect(story('101')).toEqual(['activityStarted']);
   });
 });
 

@@ -33,7 +33,7 @@ async function exerciseAdapter(): Promise<void> {
         externalCalls: !flip,
       }),
     );
-    const p = fake.addParticipant('101');
+    const p = fake.addParticipant('101', { status: 'Connected' });
     await log.next('activityStarted');
     await adapter.snapshot();
     fake.removeParticipant('101', p.id);

@@ -1,8 +1,10 @@
 /**
- * Calls over the wire: Newchannel/Hangup → activityStarted/activityEnded per (extension, linkedid),
- * snapshot() from CoreShowChannels, and Asterisk restart detection from FullyBooted.Uptime.
+ * Calls over the wire: Newchannel/Hangup → activityStarted/activityEnded per (extension, linkedid), ringing
+ * phones as offers (whole FreePBX call scripts from ami-calls.ts), snapshot() from CoreShowChannels, and Asterisk
+ * restart detection from FullyBooted.Uptime.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { AmiCalls } from '../../fakes/ami-calls.js';
 import type { FakeChannel } from '../../fakes/fake-ami-server.js';
 import { startRig, waitFor, type Rig } from './helpers.js';
 
@@ -126,5 +128,112 @@ describe('Asterisk restart', () => {
     rig.fake.fullyBooted(3);
     await waitFor(() => rig.eventsOf('connected').length === 2, { what: 'restart connected' });
     expect(rig.eventsOf('connected').map((e) => e.restarted)).toEqual([false, true]);
+  });
+});
+
+describe('offers and calls, as FreePBX produces them', () => {
+  /**
+   * Agents' extensions only: the trunk's channel (PJSIP/provider-…) is a device channel too, which the bridge
+   * ignores because no user has that extension.
+   */
+  const agents = <T extends { extension: string }>(list: T[]) =>
+    list.filter((e) => e.extension !== 'provider');
+  /** The offer and activity events of one extension as short strings, in order. */
+  const story = (r: Rig, extension: string) =>
+    r.events.flatMap((e) => {
+      if (!('extension' in e) || e.extension !== extension) return [];
+      if (e.type === 'offerEnded') return [`offerEnded ${e.answered ? 'answered' : 'unanswered'}`];
+      return e.type === 'presenceChanged' ? [] : [e.type];
+    });
+
+  it('ringall: both phones ring (offers); the one that answers has the call, the other only an ended offer', async () => {
+    rig = await startRig();
+    const calls = new AmiCalls(rig.fake);
+    const call = calls.queueCall('400', ['1001', '1002']).ring();
+    await waitFor(() => agents(rig.eventsOf('offerStarted')).length === 2, { what: 'two offers' });
+    expect(agents(rig.eventsOf('activityStarted'))).toEqual([]);
+    const snap = await rig.adapter.snapshot();
+    expect(agents(snap.calls)).toEqual([]);
+    expect(
+      agents(snap.offers ?? [])
+        .map((o) => o.extension)
+        .sort(),
+    ).toEqual(['1001', '1002']);
+
+    call.answer('1001');
+    await rig.waitEvent('offerEnded', (e) => e.extension === '1002');
+    call.hangUp();
+    await rig.waitEvent('activityEnded', (e) => e.extension === '1001');
+    expect(story(rig, '1001')).toEqual([
+      'offerStarted',
+      'offerEnded answered',
+      'activityStarted',
+      'activityEnded',
+    ]);
+    expect(story(rig, '1002')).toEqual(['offerStarted', 'offerEnded unanswered']);
+    expect(agents(rig.eventsOf('activityStarted'))[0]).toMatchObject({ activityId: call.linkedid });
+  });
+
+  it('queue ring-no-answer: every ringing member missed the offer (once, though Asterisk says it twice)', async () => {
+    rig = await startRig();
+    const calls = new AmiCalls(rig.fake);
+    const call = calls.queueCall('400', ['1001', '1002']).ring();
+    call.ringNoAnswer();
+    await waitFor(() => agents(rig.eventsOf('offerEnded')).length === 2, { what: 'offers ended' });
+    // The queue tries again: a new offer for the same caller.
+    call.ring(['1001']).ringNoAnswer();
+    await waitFor(() => agents(rig.eventsOf('offerEnded')).length === 3, { what: 'second attempt ended' });
+    expect(story(rig, '1001')).toEqual([
+      'offerStarted',
+      'offerMissed',
+      'offerEnded unanswered',
+      'offerStarted',
+      'offerMissed',
+      'offerEnded unanswered',
+    ]);
+    expect(story(rig, '1002')).toEqual(['offerStarted', 'offerMissed', 'offerEnded unanswered']);
+    const [first, second] = rig.eventsOf('offerStarted').filter((e) => e.extension === '1001');
+    expect(first?.offerId).not.toBe(second?.offerId);
+    expect(agents(rig.eventsOf('activityStarted'))).toEqual([]);
+  });
+
+  it('a direct call that rings out is missed; one the caller gives up on is not', async () => {
+    rig = await startRig();
+    const calls = new AmiCalls(rig.fake);
+    calls.directCall('1001').ringOut();
+    calls.directCall('1002').abandon();
+    await waitFor(() => agents(rig.eventsOf('offerEnded')).length === 2, { what: 'both offers ended' });
+    expect(story(rig, '1001')).toEqual(['offerStarted', 'offerMissed', 'offerEnded unanswered']);
+    expect(story(rig, '1002')).toEqual(['offerStarted', 'offerEnded unanswered']);
+  });
+
+  it('a call the agent dials out is an activity from the first event; a feature code is nothing', async () => {
+    rig = await startRig();
+    const calls = new AmiCalls(rig.fake);
+    calls.featureCode('1001', '*76');
+    calls.featureCode('1001', '*45');
+    const out = calls.outboundCall('1001', '0612345678');
+    const started = await rig.waitEvent('activityStarted', (e) => e.extension === '1001');
+    expect(started).toMatchObject({ activityId: out.phone.linkedid });
+    out.answer().hangUp();
+    await rig.waitEvent('activityEnded', (e) => e.extension === '1001');
+    expect(story(rig, '1001')).toEqual(['activityStarted', 'activityEnded']); // no offer, even while it rang out
+  });
+
+  it('a snapshot classifies listed channels the same way', async () => {
+    rig = await startRig();
+    const f = rig.fake;
+    f.channels.set('r.1', { ...leg('r.1', 'R', 'PJSIP/1001-00000011'), state: '5' }); // ringing
+    f.channels.set('u.1', { ...leg('u.1', 'U', 'PJSIP/1002-00000012'), state: '6', bridgeId: 'b-1' });
+    f.channels.set('o.1', { ...leg('o.1', 'O', 'PJSIP/1003-00000013'), state: '4', exten: '0612345678' });
+    f.channels.set('f.1', {
+      ...leg('f.1', 'F', 'PJSIP/1004-00000014'),
+      state: '6',
+      exten: '*76',
+      application: 'Playback',
+    });
+    const snap = await rig.adapter.snapshot();
+    expect(snap.calls.map((c) => c.extension).sort()).toEqual(['1002', '1003']);
+    expect(snap.offers).toEqual([{ extension: '1001', offerId: 'r.1' }]);
   });
 });

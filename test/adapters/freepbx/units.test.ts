@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PbxEvent } from '../../../src/adapters/pbx.js';
 import { backoffDelay } from '../../../src/adapters/freepbx/backoff.js';
-import { CallTracker, type ChannelFact } from '../../../src/adapters/freepbx/call-tracker.js';
+import {
+  CallTracker,
+  type ChannelFact,
+  type ChannelPhase,
+} from '../../../src/adapters/freepbx/call-tracker.js';
 import {
   createEventMapper,
   deviceOfChannel,
@@ -83,10 +87,61 @@ describe('event tables', () => {
     expect(map({ event: 'FullyBooted', uptime: '42' })).toEqual({ kind: 'fullyBooted', uptimeSeconds: 42 });
     expect(map({ event: 'Newchannel', channel: 'PJSIP/7-01', uniqueid: 'u1' })).toEqual({
       kind: 'channelOpen',
-      fact: { uniqueid: 'u1', extension: '7', linkedid: 'u1', since: new Date(0) },
+      fact: { uniqueid: 'u1', extension: '7', linkedid: 'u1', since: new Date(0), phase: 'active' },
     });
     expect(map({ event: 'SomethingElse' })).toEqual({ kind: 'ignored' });
     expect(map({ response: 'Success' })).toEqual({ kind: 'ignored' });
+  });
+
+  it('tells offers from calls by channel state, and feature codes by Exten', () => {
+    const map = createEventMapper('Local/{ext}@from-queue/n', () => new Date(0));
+    const phase = (event: Record<string, string>) => {
+      const m = map({ channel: 'PJSIP/7-01', uniqueid: 'u1', ...event });
+      return m.kind === 'channelOpen' ? m.fact.phase : m.kind;
+    };
+    expect(phase({ event: 'Newchannel', channelstate: '0', exten: 's' })).toBe('offer'); // Asterisk calls the phone
+    expect(phase({ event: 'Newstate', channelstate: '5', exten: 's' })).toBe('offer'); // it rings
+    expect(phase({ event: 'Newstate', channelstate: '6', exten: 's' })).toBe('active'); // answered
+    expect(phase({ event: 'Newchannel', channelstate: '4', exten: '0612345678' })).toBe('active'); // dials out
+    expect(phase({ event: 'Newchannel', channelstate: '4', exten: '*76' })).toBe('excluded');
+    expect(phase({ event: 'Newstate', channelstate: '6', exten: '*45' })).toBe('excluded');
+    expect(phase({ event: 'Newstate', channelstate: '7' })).toBe('ignored'); // Busy says nothing new
+    expect(phase({ event: 'Newstate', channelstate: '42' })).toBe('active'); // unknown: the safe side
+  });
+
+  it('reads the dialled leg of DialBegin/DialEnd, BridgeEnter and AgentRingNoAnswer', () => {
+    const map = createEventMapper('Local/{ext}@from-queue/n', () => new Date(0));
+    const dest = { destchannel: 'PJSIP/7-02', destuniqueid: 'd1', destlinkedid: 'L', destexten: '*801007' };
+    const caller = { channel: 'Local/7@from-queue-0001;2', uniqueid: 'l2', linkedid: 'L' };
+    const fact = (phase: ChannelPhase) => ({
+      kind: 'channelOpen',
+      fact: { uniqueid: 'd1', extension: '7', linkedid: 'L', since: new Date(0), phase },
+    });
+    expect(map({ event: 'DialBegin', ...caller, ...dest })).toEqual(fact('offer'));
+    expect(map({ event: 'DialEnd', ...caller, ...dest, dialstatus: 'ANSWER' })).toEqual(fact('active'));
+    expect(map({ event: 'DialEnd', ...caller, ...dest, dialstatus: 'NOANSWER' })).toEqual({
+      kind: 'dialNoAnswer',
+      uniqueid: 'd1',
+    });
+    expect(map({ event: 'DialEnd', ...caller, ...dest, dialstatus: 'CANCEL' })).toEqual({ kind: 'ignored' });
+    expect(map({ event: 'DialEnd', ...caller, ...dest, dialstatus: 'BUSY' })).toEqual({ kind: 'ignored' });
+    expect(map({ event: 'BridgeEnter', channel: 'PJSIP/7-02', uniqueid: 'd1', linkedid: 'L' })).toEqual(
+      fact('active'),
+    );
+    expect(
+      map({
+        event: 'AgentRingNoAnswer',
+        destchannel: 'Local/7@from-queue-0001;1',
+        destuniqueid: 'l1',
+        destlinkedid: 'L',
+        queue: '400',
+        interface: 'Local/7@from-queue/n',
+        membername: 'Seven',
+        ringtime: '15000',
+      }),
+    ).toEqual({ kind: 'queueNoAnswer', extension: '7', linkedid: 'L', attemptId: 'l1' });
+    for (const event of ['AgentCalled', 'AgentConnect', 'AgentComplete', 'AgentDump'])
+      expect(map({ event, interface: 'Local/7@from-queue/n', ...dest })).toEqual({ kind: 'ignored' });
   });
 });
 
@@ -140,11 +195,13 @@ describe('CallTracker', () => {
     linkedid: string,
     extension = '1001',
     since = new Date(1000),
+    phase: ChannelPhase = 'active',
   ): ChannelFact => ({
     uniqueid,
     linkedid,
     extension,
     since,
+    phase,
   });
 
   it('replays changes buffered during a snapshot on top of it (a racing Hangup wins)', () => {
@@ -174,6 +231,81 @@ describe('CallTracker', () => {
     t.closed('a', new Date(2000));
     t.finishSnapshot(null);
     expect(events.map((e) => e.type)).toEqual(['activityStarted', 'activityEnded']);
+  });
+
+  const kinds = (events: PbxEvent[]) =>
+    events.map((e) => {
+      if (e.type === 'offerEnded') return `${e.type}:${e.offerId}:${e.answered ? 'answered' : 'unanswered'}`;
+      if ('offerId' in e) return `${e.type}:${e.offerId}`;
+      return 'activityId' in e ? `${e.type}:${e.activityId}` : e.type;
+    });
+
+  it('a ringing call is an offer until answered, then the activity; it ends when the last leg hangs up', () => {
+    const events: PbxEvent[] = [];
+    const t = new CallTracker((e) => events.push(e));
+    t.opened(fact('a', 'L', '1001', new Date(1000), 'offer'));
+    t.opened(fact('a', 'L', '1001', new Date(2000), 'offer')); // Newstate Ringing: nothing new
+    expect(t.offers()).toEqual([{ extension: '1001', offerId: 'a' }]);
+    expect(t.calls()).toEqual([]);
+    t.opened(fact('a', 'L', '1001', new Date(3000), 'active'));
+    t.opened(fact('a', 'L', '1001', new Date(3000), 'offer')); // never back to ringing
+    t.closed('a', new Date(4000));
+    expect(kinds(events)).toEqual([
+      'offerStarted:a',
+      'offerEnded:a:answered',
+      'activityStarted:L',
+      'activityEnded:L',
+    ]);
+  });
+
+  it('an offer nobody answers ends unanswered; a ring-out is missed once, whatever the order', () => {
+    const events: PbxEvent[] = [];
+    const t = new CallTracker((e) => events.push(e));
+    t.opened(fact('a', 'L', '1001', new Date(1000), 'offer'));
+    t.queueNoAnswer('1001', 'L', 'local-1', new Date(2000)); // before the Hangup
+    t.closed('a', new Date(2000));
+    t.noAnswer('a', new Date(2000)); // after it: found among the ended offers
+    t.opened(fact('b', 'L', '1001', new Date(5000), 'offer')); // the queue rings again: a new offer
+    t.closed('b', new Date(6000));
+    t.queueNoAnswer('1001', 'L', 'local-2', new Date(6000));
+    t.queueNoAnswer('1002', 'L', 'local-3', new Date(6000)); // a member whose phone never rang
+    expect(kinds(events)).toEqual([
+      'offerStarted:a',
+      'offerMissed:a',
+      'offerEnded:a:unanswered',
+      'offerMissed:a',
+      'offerStarted:b',
+      'offerEnded:b:unanswered',
+      'offerMissed:b',
+      'offerMissed:rna:local-3',
+    ]);
+  });
+
+  it('a call dialled out is an activity at once, a feature-code channel never anything', () => {
+    const events: PbxEvent[] = [];
+    const t = new CallTracker((e) => events.push(e));
+    t.opened(fact('f', 'F', '1001', new Date(1000), 'excluded'));
+    t.opened(fact('f', 'F', '1001', new Date(1100), 'active')); // its dialplan answers it
+    t.closed('f', new Date(1200));
+    t.opened(fact('o', 'O', '1001', new Date(2000), 'active'));
+    t.noAnswer('o', new Date(2100)); // an answered call is not missed
+    expect(kinds(events)).toEqual(['activityStarted:O']);
+  });
+
+  it('lists ringing calls as offers and rebuilds them silently from a snapshot', () => {
+    const events: PbxEvent[] = [];
+    const t = new CallTracker((e) => events.push(e));
+    t.beginSnapshot();
+    t.finishSnapshot([
+      fact('r', 'R', '1001', new Date(1000), 'offer'),
+      fact('u', 'U', '1002', new Date(1000), 'active'),
+      fact('x', 'X', '1003', new Date(1000), 'excluded'),
+    ]);
+    expect(events).toEqual([]);
+    expect(t.offers()).toEqual([{ extension: '1001', offerId: 'r' }]);
+    expect(t.calls().map((c) => c.activityId)).toEqual(['U']);
+    t.closed('r', new Date(2000));
+    expect(kinds(events)).toEqual(['offerEnded:r:unanswered']);
   });
 
   it('the same linkedid on two extensions is two activities', () => {

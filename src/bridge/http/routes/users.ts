@@ -18,6 +18,7 @@ import {
   beginActivityBody,
   directoryBody,
   endShiftQuery,
+  extendWrapUpBody,
   historyPage,
   historyQuery,
   listUsersQuery,
@@ -318,6 +319,15 @@ export const userRoutes =
         summary: 'End wrap-up (after-call work) early',
         access: CHANGERS,
         toCommand: (_r, actor) => ({ type: 'endWrapUp', actor }),
+        answer: userAnswer,
+      },
+      {
+        method: 'POST',
+        url: '/users/:id/wrap-up/extend',
+        summary: 'Extend the running wrap-up (bounded by status.wrapUpMaxSeconds from the call end)',
+        access: CHANGERS,
+        body: extendWrapUpBody,
+        toCommand: (r) => ({ type: 'extendWrapUp', seconds: (r.body as { seconds: number }).seconds }),
         answer: userAnswer,
       },
       {

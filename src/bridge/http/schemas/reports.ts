@@ -60,6 +60,10 @@ export const timeInStatusReport = z
         utilization: share('utilization = handle time ÷ logged-in time'),
         overageCount: z.number().int().describe('stays over their allowed minutes, all statuses'),
         overageSeconds: z.number().describe('time over the allowed minutes, all statuses'),
+        missedOffers: z
+          .number()
+          .int()
+          .describe('offers (ringing calls) let ring out in the window while free and taking queue calls'),
         statuses: z.array(statusTotals),
       }),
     ),

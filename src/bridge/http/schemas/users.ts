@@ -84,7 +84,19 @@ export const userStateBody = z
         'the connection was lost while engaged: Offline is applied when the work ends unless it comes back first (the upcoming status is kept beside it); cancel with DELETE .../status/upcoming',
       ),
     activities: z.array(activity),
-    wrapUp: z.object({ activityId: z.string(), since: isoTime, until: isoTime }).nullable(),
+    offer: z
+      .object({ since: isoTime, source: z.string().describe('e.g. "freepbx:main"') })
+      .nullable()
+      .describe(
+        'the phone rings with an unanswered call (not an activity: it defers nothing); null otherwise',
+      ),
+    wrapUp: z
+      .object({
+        activityId: z.string().describe('the call whose after-call work this is'),
+        since: isoTime.describe('when the call ended'),
+        until: isoTime.describe('when the wrap-up ends unless extended or ended early'),
+      })
+      .nullable(),
     shift: z
       .object({ id: z.string(), startedAt: isoTime, usage: z.record(z.string(), z.number()) })
       .nullable(),
@@ -154,6 +166,17 @@ export const endShiftQuery = z
     message: 'only together with force=true',
     path: ['reason'],
   });
+
+export const extendWrapUpBody = z
+  .object({
+    seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .describe('more seconds of wrap-up; the total from the call end stays within status.wrapUpMaxSeconds'),
+  })
+  .strict();
 export const statusChangeResult = z.object({ applied: z.boolean(), user: userStateBody });
 export const userResult = z.object({ user: userStateBody });
 /** The body is optional: "start my shift" with the configured default status is a POST without a body. */

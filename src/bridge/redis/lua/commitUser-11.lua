@@ -6,6 +6,7 @@
   KEYS[7] in-upcoming set of the old one   KEYS[8] in-upcoming set of the new one
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
+  KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -15,7 +16,8 @@
   ARGV[13] the user's PBX connection id after the change, or "" (stored on each entry: the dispatcher routes
            sync jobs by it without loading the user)
   ARGV[14] number of history spans S, then S span jsons,
-  then the number of activity records A, then A activity jsons, then event entries as (type, json) pairs
+  then the number of activity records A, then A activity jsons, then the number of missed-offer records M, then
+  M missed-offer jsons, then event entries as (type, json) pairs
   Returns the list of stream ids of the events, -1 when the stored version is not the expected one, or -2 when
   a newer holder of the PBX connection has taken over (the fence is above ARGV[12]).
 ]]
@@ -37,8 +39,12 @@ local activitiesAt = 15 + spans
 local activities = tonumber(ARGV[activitiesAt])
 for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
 if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end
+local missedAt = activitiesAt + activities + 1
+local missed = tonumber(ARGV[missedAt])
+for m = 1, missed do redis.call('LPUSH', KEYS[11], ARGV[missedAt + m]) end
+if missed > 0 then redis.call('LTRIM', KEYS[11], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
-local i = activitiesAt + activities + 1
+local i = missedAt + missed + 1
 while i < #ARGV do
   ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
   i = i + 2
