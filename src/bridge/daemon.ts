@@ -270,6 +270,7 @@ export class Daemon {
         store,
         catalog,
         defaultShiftStatus: config.status.defaultOnShiftStart,
+        heartbeatsPerMinute: config.status.heartbeatsPerMinute,
         clock,
         syncRecord: (id) => records.view(id),
       }),

@@ -32,6 +32,15 @@ export const ERROR_CATALOGUE = {
     description:
       'The extension would make the wrap-up longer than status.wrapUpMaxSeconds; details: {maxSeconds, remainingSeconds}.',
   },
+  TOO_MANY_ACTIVITIES: {
+    status: 409,
+    description: 'The user already has status.maxOpenActivities open activities; details: {limit}.',
+  },
+  RATE_LIMITED: {
+    status: 429,
+    description:
+      'Too many requests of this kind for this key (e.g. heartbeats per key and user); wait Retry-After seconds. details: {limit, retryAfterSeconds}.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

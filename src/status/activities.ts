@@ -11,6 +11,7 @@
  * one per call: an agent's hundred calls a day would otherwise keep a hundred delayed jobs in Redis for hours.
  */
 import { CHANGED, NOOP, emit, schedule, update, type Draft, type Step } from './draft.js';
+import { DomainError } from './errors.js';
 import { settleUpcoming } from './deferral.js';
 import type { Activity, Command } from './model.js';
 import { addSeconds, isAfter } from './time.js';
@@ -18,6 +19,12 @@ import { remember } from './tombstones.js';
 import { startWrapUp } from './wrap-up.js';
 
 export { TOMBSTONE_LIMIT, TOMBSTONE_TTL_SECONDS } from './tombstones.js';
+
+/**
+ * Open activities a user may have when the configuration names no maximum. Every command reads and writes the
+ * whole state, so thousands of open activities (a buggy integration, or a hostile one) would slow every change.
+ */
+export const DEFAULT_MAX_OPEN_ACTIVITIES = 50;
 
 type BeginActivity = Extract<Command, { type: 'beginActivity' }>;
 type EndActivity = Extract<Command, { type: 'endActivity' }>;
@@ -27,6 +34,8 @@ export function beginActivity(d: Draft, { activity: begun }: BeginActivity): Ste
   const { activities, endedActivities } = d.state;
   const known = (list: Array<{ id: string }>) => list.some((item) => item.id === begun.id);
   if (known(activities) || known(endedActivities)) return NOOP;
+  const limit = d.ctx.config.maxOpenActivities ?? DEFAULT_MAX_OPEN_ACTIVITIES;
+  if (activities.length >= limit) return new DomainError('TOO_MANY_ACTIVITIES', { limit });
   const activity = { ...begun, since: d.ctx.now };
   update(d, { activities: [...activities, activity] });
   emit(d, 'user.activity.started', { activity });

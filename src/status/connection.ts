@@ -1,7 +1,9 @@
 /**
- * The agent client's connection, kept alive by heartbeats. Each heartbeat moves `lastSeen` and
- * reschedules the `conn:` timer; the timer carries the `lastSeen` it was set for, so one that fires after
- * a newer heartbeat is stale. What the loss does to the status is in connection-loss.ts; a later heartbeat
+ * The agent client's connection, kept alive by heartbeats. Only a heartbeat that changes something visible (the
+ * connection comes online, or back after a loss) is a change here: it stores `lastSeen` and schedules the `conn:`
+ * timer for it. A heartbeat while online changes nothing the domain keeps; the store records its time cheaply
+ * (UserStore.touch) and loads show it as `lastSeen`, and the one timer is moved on when it fires early (timers.ts).
+ * The timer carries the `lastSeen` it was set for, so one that fires after a newer heartbeat is stale. What the loss does to the status is in connection-loss.ts; a later heartbeat
  * restores the connection (dropping an Offline still held for it) but not the status (the agent chooses again).
  */
 import { loseConnection, restoreConnection } from './connection-loss.js';
@@ -11,14 +13,14 @@ import { addSeconds } from './time.js';
 
 type ConnectionTimeout = Extract<Command, { type: 'connectionTimeout' }>;
 
-/** A heartbeat that only moves lastSeen is still a change: the new lastSeen must be stored. */
+/** Online already: nothing visible changes (the store keeps the heartbeat's time without a commit). */
 export function heartbeat(d: Draft): Step {
   const { now, config } = d.ctx;
   const before = d.state.connection;
-  if (before.state === 'online' && before.lastSeen === now) return NOOP;
+  if (before.state === 'online') return NOOP;
   const connection: UserState['connection'] = { state: 'online', lastSeen: now };
   update(d, { connection });
-  if (before.state !== 'online') emit(d, 'user.connection.changed', { ...connection });
+  emit(d, 'user.connection.changed', { ...connection });
   restoreConnection(d);
   const dueAt = addSeconds(now, config.connectionTimeoutSeconds);
   schedule(d, 'conn', dueAt, { type: 'connectionTimeout', lastSeen: now });

@@ -22,6 +22,8 @@ export const DOMAIN_ERRORS = {
     statusCode: 409,
     message: 'The wrap-up would last longer than the configured maximum',
   },
+  /** details: {limit} (status.maxOpenActivities) */
+  TOO_MANY_ACTIVITIES: { statusCode: 409, message: 'The user has as many open activities as allowed' },
   /** The injected clock gave something that is not a time: a bug in the caller, never the client's fault. */
   INVALID_TIME: { statusCode: 500, message: 'The current time is not a valid ISO-8601 time' },
 } as const satisfies Record<string, { statusCode: number; message: string }>;

@@ -252,6 +252,8 @@ export interface DecideConfig {
   timezone?: string;
   /** An activity open this long is ended (cause stale); absent or null = never. */
   maxActivityHours?: number | null;
+  /** Open activities a user may have at once; absent = DEFAULT_MAX_OPEN_ACTIVITIES (activities.ts). */
+  maxOpenActivities?: number;
 }
 
 /** Automatic shift end, whichever comes first; null turns a rule off. */

@@ -12,6 +12,7 @@ import {
   cmd,
   eventOf,
   expectNoop,
+  refuse,
   run,
   statusType,
   types,
@@ -30,6 +31,25 @@ const waitingForLunch = () =>
   );
 
 describe('beginActivity', () => {
+  it('refuses one more open activity than status.maxOpenActivities (409 TOO_MANY_ACTIVITIES)', () => {
+    const env = { config: { maxOpenActivities: 3 } };
+    const three = after(
+      [1, 2, 3].map((n) => [cmd.begin(`c${n}`), n] as [Command, number]),
+      env,
+      activeAt0(),
+    );
+    const error = refuse(three, cmd.begin('c4'), 5, env);
+    expect(error).toMatchObject({ code: 'TOO_MANY_ACTIVITIES', statusCode: 409, details: { limit: 3 } });
+    // An id already open is still idempotent at the cap, and the default cap is 50.
+    expectNoop(three, cmd.begin('c2'), 5, env);
+    const fifty = after(
+      Array.from({ length: 50 }, (_, n) => [cmd.begin(`x${n}`), 1] as [Command, number]),
+      undefined,
+      activeAt0(),
+    );
+    expect(refuse(fifty, cmd.begin('x50'), 2).code).toBe('TOO_MANY_ACTIVITIES');
+  });
+
   it('opens the activity and emits user.activity.started', () => {
     const { next, events } = run(activeAt0(), cmd.begin('c1'), 10);
     const activity = { id: 'c1', kind: 'call', source: 'freepbx:main', since: at(10) };

@@ -118,6 +118,7 @@ describe('DomainError', () => {
       'SHIFT_ALREADY_STARTED',
       'STATUS_LIMIT_REACHED',
       'STATUS_TYPE_NOT_FOUND',
+      'TOO_MANY_ACTIVITIES',
       'USER_ENGAGED',
       'WRAP_UP_LIMIT_REACHED',
     ]);

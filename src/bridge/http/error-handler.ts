@@ -108,6 +108,8 @@ export function installErrorHandling(app: FastifyInstance, onRedisError: () => v
       request.log.error({ err }, 'unhandled error');
       answer = new ApiError('INTERNAL', 'internal error; see the server log');
     }
+    const retryAfter = answer.details?.retryAfterSeconds;
+    if (answer.statusCode === 429 && typeof retryAfter === 'number') reply.header('retry-after', retryAfter);
     return reply.code(answer.statusCode).send(errorBody(answer));
   });
   app.setNotFoundHandler((request, reply) =>

@@ -78,6 +78,13 @@ export class Keys {
   events(partition: number): string {
     return `${this.tag(partition)}:events`;
   }
+  /**
+   * Heartbeats that change nothing visible only move the user's score here (epoch ms), not the state: the
+   * live lastSeen is the newer of this and the stored one (see UserStore.touch).
+   */
+  lastSeen(partition: number): string {
+    return `${this.tag(partition)}:last-seen`;
+  }
   eventsChannel(): string {
     return `${this.prefix}events-wakeup`;
   }

@@ -3,9 +3,13 @@
  * The job id is deterministic (timer key + due time + command), so dispatching the same request twice schedules it
  * once; a rescheduled timer gets a new id and the old job, when it fires, is stale and decide() makes it a no-op.
  * Jobs live in Redis: a timer due while no daemon ran fires as soon as one starts.
+ *
+ * The connection timer is one job per connection episode, not one per heartbeat: heartbeats while online only
+ * record their time (UserStore.touch), and the job, when it fires before the live lastSeen's timeout, moves
+ * itself on to that time (same job, new due time and lastSeen) instead of firing.
  */
 import { createHash } from 'node:crypto';
-import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Command } from '../../status/index.js';
 import { ApiError } from '../errors.js';
@@ -78,7 +82,7 @@ export class Timers {
   }
 
   start(concurrency = 50): void {
-    this.worker = new Worker<TimerJob>(TIMER_QUEUE, (job) => this.fire(job), {
+    this.worker = new Worker<TimerJob>(TIMER_QUEUE, (job, token) => this.fire(job, token), {
       connection: this.connection,
       prefix: this.prefix,
       concurrency,
@@ -95,8 +99,24 @@ export class Timers {
     await this.queue.close();
   }
 
-  private async fire(job: Job<TimerJob>): Promise<void> {
-    const { userId, dueAt, command } = job.data;
+  private async fire(job: Job<TimerJob>, token?: string): Promise<void> {
+    const { userId, dueAt } = job.data;
+    let { command } = job.data;
+    if (command.type === 'connectionTimeout') {
+      const due = await this.users.connectionDue(userId, command).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'USER_NOT_FOUND') return null;
+        throw err;
+      });
+      if (!due) return;
+      if ('fireAt' in due) {
+        const dueIso = new Date(due.fireAt).toISOString();
+        await job.updateData({ userId, dueAt: dueIso, command: due.command });
+        // BullMQ delays in real time; the due time is on the daemon's clock (a fake one in tests).
+        await job.moveToDelayed(Date.now() + Math.max(0, due.fireAt - this.clock().getTime()), token);
+        throw new DelayedError();
+      }
+      command = due.command;
+    }
     this.metrics.timerLag.observe(Math.max(0, this.clock().getTime() - Date.parse(dueAt)) / 1000);
     try {
       await this.users.execute(userId, command);

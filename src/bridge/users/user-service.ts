@@ -63,6 +63,10 @@ export class UserService {
     let catalogRefreshed = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.loadForCommand(userId, command);
+      // Every heartbeat of a known user is recorded cheaply; only one that changes something commits (connection.ts).
+      if (command.type === 'heartbeat' && attempt === 0) {
+        await this.store.touch(userId, this.clock().toISOString());
+      }
       checkExpectedVersion(state, options.expectedVersion);
       const result = decide(state, command, {
         catalog: await this.catalog.get(),
@@ -110,9 +114,28 @@ export class UserService {
       const state = await this.get(userId);
       checkExpectedVersion(state, expectedVersion);
       const outcome = await this.store.delete(state, { at: this.clock().toISOString() });
+      if (outcome === 'deleted') await this.store.forgetLastSeen(userId);
       if (outcome !== 'version-changed') return;
     }
     throw new ApiError('VERSION_CONFLICT', 'the user kept changing; try again', {});
+  }
+
+  /**
+   * When the connection timer for `command` should really fire, given the heartbeats recorded since it was set:
+   * `{ fireAt }` (epoch ms on this daemon's clock) to move it on, or the command to execute now, carrying the live
+   * lastSeen so decide() does not take it for stale. A timer that fires early (a retry, promoted jobs) waits too.
+   */
+  async connectionDue(
+    userId: string,
+    command: Extract<Command, { type: 'connectionTimeout' }>,
+  ): Promise<{ fireAt: number; command: typeof command } | { command: typeof command }> {
+    if (command.rearmed) return { command }; // due a timeout after the cancel, not after lastSeen
+    const state = await this.store.load(userId);
+    const live = state?.connection.state === 'online' ? state.connection.lastSeen : null;
+    const lastSeen = live && Date.parse(live) > Date.parse(command.lastSeen) ? live : command.lastSeen;
+    const moved = lastSeen === command.lastSeen ? command : { ...command, lastSeen };
+    const fireAt = Date.parse(lastSeen) + this.config.connectionTimeoutSeconds * 1000;
+    return fireAt > this.clock().getTime() ? { fireAt, command: moved } : { command: moved };
   }
 
   private async loadForCommand(userId: string, command: Command): Promise<UserState> {

@@ -37,8 +37,15 @@ export class UserStore {
   ) {}
 
   async load(userId: string): Promise<UserState | null> {
-    const json = await this.redis.hget(this.keys.user(userId), 'state');
-    return json ? parseState(json) : null;
+    const p = this.keys.partitionOf(userId);
+    const [[err, json], [seenErr, seen]] = ((await this.redis
+      .pipeline()
+      .hget(this.keys.user(userId), 'state')
+      .zscore(this.keys.lastSeen(p), userId)
+      .exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]];
+    if (err) throw err;
+    if (seenErr) throw seenErr;
+    return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -47,12 +54,30 @@ export class UserStore {
       this.redis,
       userIds,
       (id) => this.keys.partitionOf(id),
-      (pipeline, id) => pipeline.hget(this.keys.user(id), 'state'),
+      (pipeline, id) =>
+        pipeline.hget(this.keys.user(id), 'state').zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
     );
-    return results.map(([err, json]) => {
+    return userIds.map((_id, i) => {
+      const [err, json] = results[2 * i] ?? [null, null];
+      const [seenErr, seen] = results[2 * i + 1] ?? [null, null];
       if (err) throw err;
-      return typeof json === 'string' ? parseState(json) : null;
+      if (seenErr) throw seenErr;
+      return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
     });
+  }
+
+  /**
+   * A heartbeat that changes nothing visible: only the user's lastSeen moves, in a sorted set of the partition
+   * (one small write, never older than what is there), instead of a commit with a version, an outbox entry and a
+   * timer. Loads overlay it on the stored state, so the connection timer and readers see the live lastSeen.
+   */
+  async touch(userId: string, at: string): Promise<void> {
+    await this.redis.zadd(this.keys.lastSeen(this.keys.partitionOf(userId)), 'GT', Date.parse(at), userId);
+  }
+
+  /** Forgets a deleted user's heartbeats (a user created again under the id starts afresh). */
+  async forgetLastSeen(userId: string): Promise<void> {
+    await this.redis.zrem(this.keys.lastSeen(this.keys.partitionOf(userId)), userId);
   }
 
   /** Commits `next` if the stored version is still `previous.version`. */
@@ -268,6 +293,19 @@ export interface MissedOfferRecord {
 
 function missedOfferRecord(entry: OutboxEntry): MissedOfferRecord {
   return { offerId: String(entry.data.offerId), source: String(entry.data.source), at: entry.at };
+}
+
+/**
+ * While online, the live lastSeen is the newer of the stored one and the last cheap heartbeat (see touch). A lost
+ * or unknown connection is only ever restored by a committed heartbeat, which stores its own lastSeen.
+ */
+function withLastSeen(state: UserState, score: unknown): UserState {
+  const { connection } = state;
+  if (connection.state !== 'online' || score === null || score === undefined) return state;
+  const seenMs = Number(score);
+  const storedMs = connection.lastSeen === null ? -Infinity : Date.parse(connection.lastSeen);
+  if (!Number.isFinite(seenMs) || seenMs <= storedMs) return state;
+  return { ...state, connection: { ...connection, lastSeen: new Date(seenMs).toISOString() } };
 }
 
 /** States written by earlier versions lack newer fields: upgraded on every load. */

@@ -13,6 +13,7 @@ import type { UserService } from '../../users/user-service.js';
 import type { UserStore } from '../../users/user-store.js';
 import { ApiError } from '../../errors.js';
 import { authorize, type AccessRule, type Principal } from '../auth.js';
+import { HeartbeatLimit } from '../heartbeat-limit.js';
 import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/common.js';
 import {
   beginActivityBody,
@@ -38,6 +39,8 @@ export interface UserRoutesDeps {
   /** PBX sync record of a user, when PBX sync runs. */
   syncRecord?: (userId: string) => Promise<SyncRecord | null>;
   clock?: () => Date;
+  /** Heartbeats per key and user and minute (status.heartbeatsPerMinute); absent = 60. */
+  heartbeatsPerMinute?: number;
 }
 
 const tags = ['users'];
@@ -71,6 +74,7 @@ function checkForce(actor: Actor, force: boolean | undefined): void {
 export const userRoutes =
   (deps: UserRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const heartbeats = new HeartbeatLimit(deps.heartbeatsPerMinute ?? 60, deps.clock);
     const view = async (state: UserState) =>
       userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
 
@@ -370,9 +374,32 @@ export const userRoutes =
       },
     ];
 
+    /**
+     * A heartbeat is answered 204 whenever the user exists and the key is within its rate: its time is recorded
+     * before any commit is tried (user-service.ts), so a restore that keeps losing races to other writers is made by
+     * the next heartbeat or by the timer, never reported to the client as a conflict. Only a client's own If-Match
+     * (API.md: every write honours it) can make a heartbeat 409.
+     */
+    const heartbeat = async (
+      id: string,
+      principal: Principal,
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ) => {
+      heartbeats.take(principal.name, id);
+      const expectedVersion = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
+      try {
+        await deps.users.execute(id, { type: 'heartbeat', actor: actorOf(principal) }, { expectedVersion });
+      } catch (err) {
+        const lostRaces = err instanceof ApiError && err.code === 'VERSION_CONFLICT';
+        if (!lostRaces || expectedVersion !== undefined) throw err;
+      }
+      return reply.code(204).send(null);
+    };
+
     for (const route of COMMANDS) {
       const responses = route.url.endsWith('/heartbeat')
-        ? { 204: z.null() }
+        ? { 204: z.null(), ...errorResponses(429) }
         : route.url.endsWith('/status')
           ? { 200: statusChangeResult, 202: statusChangeResult }
           : route.url.endsWith('/activities')
@@ -395,6 +422,7 @@ export const userRoutes =
         handler: async (request, reply) => {
           const { id } = request.params as { id: string };
           const principal = authorize(request, route.access, id);
+          if (route.url.endsWith('/heartbeat')) return heartbeat(id, principal, request, reply);
           const expectedVersion = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
           const result = await deps.users.execute(id, route.toCommand(request, actorOf(principal)), {
             expectedVersion,

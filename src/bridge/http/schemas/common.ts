@@ -14,6 +14,9 @@ export const errorBody = z
 export const userId = z
   .string()
   .regex(/^[A-Za-z0-9._@:+-]{1,128}$/, 'letters, digits and . _ @ : + - (1 to 128)')
+  // "." and ".." are path segments to browsers and proxies, which resolve them away: such a user could not be
+  // addressed by URL. "a..b" is refused with them, so no id is a path traversal in any client's hands.
+  .refine((id) => id !== '.' && !id.includes('..'), 'may not be "." nor contain ".."')
   .describe('user id');
 
 export const statusTypeId = z
