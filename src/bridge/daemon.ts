@@ -261,7 +261,6 @@ export class Daemon {
     const v1: FastifyPluginAsyncZod[] = [
       statusTypeRoutes({
         statusTypes,
-        statusTypeUsage: (id) => store.statusTypeUsage(id),
         configReferences: references,
         queueModeFallback: config.sync.queueMode,
       }),

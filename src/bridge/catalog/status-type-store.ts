@@ -3,6 +3,7 @@
  * (compare-and-set on the type's version); each successful write publishes on the catalog channel so other
  * daemons refresh their cached copy at once (see catalog-cache.ts).
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   builtInStatusTypes,
@@ -13,6 +14,7 @@ import {
   type StatusType,
 } from '../../status/status-type.js';
 import { ApiError } from '../errors.js';
+import { execGrouped } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 
@@ -43,6 +45,8 @@ export interface WriteResult {
 const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
 
 const MAX_CAS_ATTEMPTS = 5;
+/** How long a deleter's mark closes a partition before the catalog entry is gone; a dead deleter's expires. */
+const PENDING_MARK_MS = 30_000;
 /** Catalog edits needing work per user are rare; the outbox only has to outlive its dispatch. */
 const CATALOG_OUTBOX_MAX_LEN = 1000;
 
@@ -116,6 +120,7 @@ export class StatusTypeStore {
     if (result === -1) throw new ApiError('NAME_TAKEN', `a status type with id "${id}" exists`, { id });
     if (result === -2)
       throw new ApiError('NAME_TAKEN', `a status type named "${type.name}" exists`, { name: type.name });
+    await this.reopenAll(id);
     await this.notify({ id, change: 'created', statusType: type });
     return { statusType: type, warnings: await this.colorWarnings(type) };
   }
@@ -152,14 +157,15 @@ export class StatusTypeStore {
   }
 
   /**
-   * `inUse` counts users in the type or with it upcoming (supplied by the user store); `configFields` lists the
-   * configuration fields that name it (a type the daemon's configuration relies on must stay).
+   * `configFields` lists the configuration fields that name the type (a type the daemon's configuration relies on
+   * must stay). "In use" and the delete are one step with respect to selection, on one Redis and across daemons:
+   * each partition in turn checks that none of its users is in the type or has it upcoming and, in the same script,
+   * marks the type gone there; commitUser refuses to move anyone into a type marked gone. Only when every partition
+   * is marked is the catalog entry deleted, and the marks are kept (a daemon whose cached catalog still lists the
+   * type cannot bring a user into it). A refusal, or a deleter that dies, leaves no mark behind: its marks are
+   * removed, or expire after PENDING_MARK_MS.
    */
-  async delete(
-    id: string,
-    inUse: (id: string) => Promise<number>,
-    configFields: (id: string) => string[] = () => [],
-  ): Promise<void> {
+  async delete(id: string, configFields: (id: string) => string[] = () => []): Promise<void> {
     const current = await this.require(id);
     if (current.builtIn || isBuiltIn(id))
       throw new ApiError('BUILT_IN', `"${current.name}" is built in and cannot be deleted`, { id });
@@ -175,8 +181,21 @@ export class StatusTypeStore {
         },
       );
     }
-    const users = await inUse(id);
+    const token = randomUUID();
+    const marked: number[] = [];
+    const reopen = () => Promise.all(marked.map((p) => this.closeInPartition(p, id, 'reopen', token)));
+    let users = 0;
+    for (const p of this.keys.allPartitions()) {
+      const result = Number(await this.closeInPartition(p, id, 'close', token));
+      if (result === -1) {
+        await reopen();
+        throw new ApiError('VERSION_CONFLICT', `status type "${id}" is being deleted; try again`, { id });
+      }
+      if (result > 0) users += result;
+      else marked.push(p);
+    }
     if (users > 0) {
+      await reopen();
       throw new ApiError(
         'STATUS_TYPE_IN_USE',
         `${users} user(s) are in "${current.name}" or have it upcoming`,
@@ -189,9 +208,34 @@ export class StatusTypeStore {
       [this.keys.statusTypes(), this.keys.statusTypeNames()],
       [id, current.version, foldName(current.name)],
     );
-    if (result === -3)
+    if (result !== 1) {
+      await reopen();
+      if (result === -4) throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${id}"`, { id });
       throw new ApiError('VERSION_CONFLICT', `status type "${id}" changed meanwhile; try again`, { id });
+    }
+    await Promise.all(marked.map((p) => this.closeInPartition(p, id, 'seal', token)));
     await this.notify({ id, change: 'deleted' });
+  }
+
+  private closeInPartition(p: number, id: string, step: 'close' | 'seal' | 'reopen', token: string) {
+    const k = this.keys;
+    return runScript(
+      this.redis,
+      'closeStatusType',
+      [k.inStatus(p, id), k.inUpcoming(p, id), k.typeGone(p, id)],
+      [step, token, PENDING_MARK_MS],
+    );
+  }
+
+  /** A type created under an id deleted before: users may enter it again. */
+  private async reopenAll(id: string): Promise<void> {
+    const marks = this.keys.allPartitions().map((p) => this.keys.typeGone(p, id));
+    await execGrouped(
+      this.redis,
+      marks,
+      (key) => key,
+      (pipeline, key) => pipeline.del(key),
+    );
   }
 
   private async createRaw(type: StatusType): Promise<unknown> {

@@ -75,6 +75,10 @@ export class Keys {
   inUpcoming(partition: number, statusId: string): string {
     return `${this.tag(partition)}:in-upcoming:${statusId}`;
   }
+  /** Set while a status type is being deleted, and after: nobody of the partition may enter it (closeStatusType). */
+  typeGone(partition: number, statusId: string): string {
+    return `${this.tag(partition)}:type-gone:${statusId}`;
+  }
   events(partition: number): string {
     return `${this.tag(partition)}:events`;
   }

@@ -92,6 +92,13 @@ export class UserService {
         options.fence,
       );
       if (!outcome.ok && outcome.reason === 'fenced' && options.fence) throw new FencedError(options.fence);
+      if (!outcome.ok && outcome.reason === 'type-gone') {
+        // Deleted (or being deleted) after this daemon's catalog said it exists: re-read it and decide again once.
+        if (catalogRefreshed) throw typeGone(result.next);
+        catalogRefreshed = true;
+        await this.catalog.refresh();
+        continue;
+      }
       if (outcome.ok) {
         this.record(result.events);
         return { state: result.next, changed: true, events: result.events };
@@ -173,6 +180,11 @@ function staleFields(event: DomainEvent) {
     source: activity.source,
     since: activity.since,
   };
+}
+
+function typeGone(next: UserState): ApiError {
+  const id = next.upcoming?.id ?? next.status.id;
+  return new ApiError('STATUS_TYPE_NOT_FOUND', `status type "${id}" was deleted`, { statusId: id });
 }
 
 function checkExpectedVersion(state: UserState, expected: number | undefined): void {

@@ -27,7 +27,9 @@ export interface OutboxEntry {
 export const TIMER_REQUESTED = 'timer.requested';
 
 export type CommitOutcome =
-  { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' | 'fenced' };
+  | { ok: true; eventIds: string[] }
+  /** type-gone: the new status or upcoming is of a type deleted (or being deleted) meanwhile. */
+  | { ok: false; reason: 'version-changed' | 'fenced' | 'type-gone' };
 
 export class UserStore {
   constructor(
@@ -109,6 +111,8 @@ export class UserStore {
       k.activityLog(next.id),
       k.pbxFence(p, fence?.connection ?? '-'),
       k.missedOfferLog(next.id),
+      k.typeGone(p, next.status.id),
+      k.typeGone(p, newUp ?? '-'),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -138,6 +142,7 @@ export class UserStore {
     const result = await runScript(this.redis, 'commitUser', keys, args);
     if (result === -1) return { ok: false, reason: 'version-changed' };
     if (result === -2) return { ok: false, reason: 'fenced' };
+    if (result === -3) return { ok: false, reason: 'type-gone' };
     return { ok: true, eventIds: result as string[] };
   }
 

@@ -22,8 +22,6 @@ import {
 
 export interface StatusTypeRoutesDeps {
   statusTypes: StatusTypeStore;
-  /** Users in the type or with it upcoming. */
-  statusTypeUsage: (id: string) => Promise<number>;
   /** Status types the configuration names: those cannot be deleted. */
   configReferences?: readonly StatusReference[];
   /** The deprecated global `sync.queueMode`, when configured (it changes the queue handling shown). */
@@ -140,7 +138,7 @@ export const statusTypeRoutes =
       },
       async (request, reply) => {
         authorize(request, ADMIN_ONLY);
-        await deps.statusTypes.delete(request.params.id, deps.statusTypeUsage, (id) =>
+        await deps.statusTypes.delete(request.params.id, (id) =>
           fieldsNaming(deps.configReferences ?? [], id),
         );
         return reply.code(204).send(null);

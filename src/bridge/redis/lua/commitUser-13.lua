@@ -7,6 +7,7 @@
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
   KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
+  KEYS[12] the partition's "gone" mark of the new status's type, KEYS[13] that of the new upcoming's type (issue 13)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -18,12 +19,17 @@
   ARGV[14] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then the number of missed-offer records M, then
   M missed-offer jsons, then event entries as (type, json) pairs
-  Returns the list of stream ids of the events, -1 when the stored version is not the expected one, or -2 when
-  a newer holder of the PBX connection has taken over (the fence is above ARGV[12]).
+  Returns the list of stream ids of the events, -1 when the stored version is not the expected one, -2 when
+  a newer holder of the PBX connection has taken over (the fence is above ARGV[12]), or -3 when the user would
+  enter a status type that is deleted or being deleted (closeStatusType marked it gone in this partition).
 ]]
 if ARGV[12] ~= '' and tonumber(redis.call('GET', KEYS[10]) or '0') > tonumber(ARGV[12]) then return -2 end
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '0') ~= ARGV[1] then return -1 end
+-- begin issue 13: no one enters a deleted type (the delete's in-use check and this check are atomic per partition)
+if ARGV[9] == '1' and redis.call('EXISTS', KEYS[12]) == 1 then return -3 end
+if ARGV[11] == '1' and redis.call('EXISTS', KEYS[13]) == 1 then return -3 end
+-- end issue 13
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', ARGV[3])
 redis.call('ZADD', KEYS[3], 0, ARGV[4])
 if ARGV[9] == '1' then
