@@ -355,6 +355,21 @@ describe('authentication', () => {
     },
   );
 
+  it.each([
+    ['agent', '/v1/reports/time-in-status?from=yesterday'],
+    ['integration', '/v1/reports/time-in-status'],
+    ['agent', '/v1/users?limit=0x10'],
+    ['integration', '/v1/users/u1/history?limit=-1'],
+  ] as const)('checks access before the query: %s GET %s is 403', async (role, url) => {
+    const response = await d.app.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${KEYS[role]}` },
+    });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('FORBIDDEN');
+  });
+
   it.each(['/health/live', '/health/ready', '/metrics'])('serves %s without a key', async (url) => {
     const response = await d.app.inject({ method: 'GET', url });
     expect(response.statusCode).toBe(200);

@@ -5,6 +5,7 @@
  * unknown route).
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
 import { KEYS, startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -208,6 +209,11 @@ describe('users', () => {
         ['limit=0', 'query.limit'],
         ['limit=501', 'query.limit'],
         ['limit=abc', 'query.limit'],
+        // Only decimal digits are a count (z.coerce.number() took these as 16, 10, 16 and 0).
+        ['limit=0x10', 'query.limit'],
+        ['limit=1e1', 'query.limit'],
+        ['limit=%2016', 'query.limit'],
+        ['limit=', 'query.limit'],
         ['status=Not%20An%20Id', 'query.status'],
         ['colour=red', 'query.colour'],
       ]) {
@@ -221,6 +227,13 @@ describe('users', () => {
     it.each([
       ['no displayName', {}, 'displayName'],
       ['empty displayName', { displayName: ' ' }, 'displayName'],
+      ['NUL in displayName', { displayName: 'Da\u0000na' }, 'displayName'],
+      ['tab in displayName', { displayName: 'Da\tna' }, 'displayName'],
+      ['C1 control in displayName', { displayName: 'Da\u0085na' }, 'displayName'],
+      ['bidi override in displayName', { displayName: 'Dana\u202Egnp.exe' }, 'displayName'],
+      ['bidi isolate in displayName', { displayName: 'Dana\u2067x' }, 'displayName'],
+      ['lone high surrogate in displayName', { displayName: 'Dana\ud800' }, 'displayName'],
+      ['lone low surrogate in displayName', { displayName: '\udc00Dana' }, 'displayName'],
       [
         'bad extension',
         { displayName: 'x', pbx: { connection: 'main', extension: '10 01' } },
@@ -237,6 +250,46 @@ describe('users', () => {
       // And does not create a user that did not exist.
       expect((await put('u9', body)).status).toBe(400);
       expect((await d.request('admin', 'GET', '/v1/users/u9')).status).toBe(404);
+    });
+
+    const rawPut = (path: string, body: unknown) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(d.url);
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'PUT',
+            path,
+            headers: { authorization: `Bearer ${KEYS.admin}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+
+    it.each(['.', '..', 'a..b', '..a', 'a..'])(
+      'refuses the user id %j, which browsers resolve away as a path segment (400, nothing created)',
+      async (id) => {
+        // Over a socket, path as is: URL parsers (light-my-request's included) would resolve "." and ".." away.
+        const response = await rawPut(`/v1/users/${id}`, { displayName: 'Dot' });
+        expect(response.status).toBe(400);
+        expect(JSON.parse(response.body).error).toMatchObject({
+          code: 'VALIDATION_FAILED',
+          details: { issues: [{ path: 'params.id', message: expect.any(String) }] },
+        });
+        const list = (await d.request('admin', 'GET', '/v1/users')).body;
+        expect(list.items.map((u: { id: string }) => u.id)).not.toContain(id);
+      },
+    );
+
+    it('still accepts ids with single dots', async () => {
+      expect((await put('first.last', { displayName: 'F L' })).status).toBe(201);
     });
 
     it('refuses invalid history queries with 400 naming the parameter', async () => {

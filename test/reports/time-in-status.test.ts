@@ -191,6 +191,24 @@ describe('CSV', () => {
     expect(csvField(1.5)).toBe('1.5');
   });
 
+  it.each([
+    ['=HYPERLINK("http://evil.example","x")', '"\'=HYPERLINK(""http://evil.example"",""x"")"'],
+    ['+1+1', '"\'+1+1"'],
+    ['-2+3', '"\'-2+3"'],
+    ['@SUM(A1:A9)', '"\'@SUM(A1:A9)"'],
+    ['\tx', '"\'\tx"'],
+    ['\rx', '"\'\rx"'],
+    ['=1,2', '"\'=1,2"'],
+  ])('neutralises a text cell starting like a formula (OWASP): %j', (text, cell) => {
+    expect(csvField(text)).toBe(cell);
+  });
+
+  it('leaves numbers and other text as they are', () => {
+    expect(csvField(-1)).toBe('-1');
+    expect(csvField('a=b')).toBe('a=b');
+    expect(csvField("it's")).toBe("it's");
+  });
+
   it('has a header and one CRLF-terminated row per user and status', () => {
     const csv = reportCsv({
       from: '2024-03-02T00:00:00.000Z',

@@ -3,6 +3,10 @@
  * fields quoted when they hold a comma, a quote or a line break. User totals repeat on each of the user's rows so
  * every row stands alone in a spreadsheet filter (the user's overage totals are `userOverage*`, beside the status
  * row's own); a user with no status time in the window has no row.
+ *
+ * Text cells are neutralised against formula injection as OWASP recommends: a display name, status name or id
+ * starting with `=`, `+`, `-`, `@`, a tab or a carriage return would run as a formula in a spreadsheet
+ * (`=HYPERLINK(...)`), so it is prefixed with `'` and quoted. Numbers are written as they are.
  */
 import type { TimeInStatusReport } from './time-in-status-report.js';
 
@@ -27,9 +31,14 @@ const HEADER = [
   'missedOffers',
 ];
 
+/** What a spreadsheet takes for the start of a formula (OWASP "CSV Injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 export function csvField(value: string | number | null): string {
-  const text = value === null ? '' : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (value === null) return '';
+  if (typeof value === 'number') return String(value);
+  if (FORMULA_START.test(value)) return `"'${value.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 export function reportCsv(report: TimeInStatusReport): string {

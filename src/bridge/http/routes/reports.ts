@@ -24,6 +24,8 @@ export const reportRoutes =
     app.get(
       '/reports/time-in-status',
       {
+        // Checked before the query is validated: a key that may not read reports gets 403 whatever it asks.
+        config: { access: REPORT_READERS },
         schema: {
           tags: ['reports'],
           security: [{ bearer: [] }],

@@ -26,6 +26,19 @@ export const statusTypeId = z
     'lower-case letters, digits and "-", 1 to 40, starting with a letter or digit',
   );
 
+/**
+ * An integer query parameter written in decimal digits only: z.coerce.number() also took "0x10", "1e2", " 5" and
+ * "" (as 0), none of which a client means as a count.
+ */
+export const queryInt = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^[0-9]{1,9}$/, 'a decimal integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback)
+    .describe(`${min}..${max}, default ${fallback}`);
+
 export const isoTime = z.string().describe('ISO-8601 UTC time');
 
 /** Standard error responses of a /v1 route, for the OpenAPI document. */

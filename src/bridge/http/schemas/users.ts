@@ -1,14 +1,31 @@
 /** Request and response schemas of /v1/users. */
 import { z } from 'zod';
-import { isoTime, statusTypeId } from './common.js';
+import { isoTime, queryInt, statusTypeId } from './common.js';
 
 const typeRef = { id: z.string(), name: z.string(), color: z.string() };
 const phoneNumber = z.string().regex(/^\+?[0-9*#]{2,32}$/, 'digits, optionally starting with +');
 const extension = z.string().regex(/^[0-9A-Za-z*#+_-]{1,32}$/, '1 to 32 digits or letters');
 
+/**
+ * Control characters (NUL included), Unicode bidi embeddings, overrides and isolates (a name that reverses the text
+ * after it on the board and in reports) and lone surrogates (not text; they break UTF-8 encoders downstream).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const isSafeName = (name: string): boolean => !UNSAFE_IN_NAME.test(name) && !LONE_SURROGATE.test(name);
+
+export const displayName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(120)
+  .refine(isSafeName, 'may not hold control characters, bidi overrides or lone surrogates');
+
 export const directoryBody = z
   .object({
-    displayName: z.string().trim().min(1).max(120),
+    displayName,
     pbx: z
       .object({ connection: z.string().regex(/^[a-z0-9][a-z0-9-]*$/), extension })
       .strict()
@@ -131,7 +148,7 @@ export const listUsersQuery = z
   .object({
     status: statusTypeId.optional(),
     cursor: z.string().max(256).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: queryInt(1, 500, 50),
   })
   .strict();
 
@@ -210,7 +227,7 @@ export const historyQuery = z
   .object({
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: queryInt(1, 1000, 100),
   })
   .strict();
 export const historyPage = z.object({ items: z.array(historySpanBody) });
