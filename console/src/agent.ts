@@ -294,7 +294,8 @@ export class AgentScreen extends HTMLElement {
     const keep = this.select.value || user.upcoming?.id || user.status.id;
     const usage = user.shift?.usage ?? {};
     const options = this.types.map((t) => {
-      const used = usage[t.id] ?? 0;
+      // Own keys only: a type with the id "constructor" must not read Object.prototype.constructor.
+      const used = (Object.hasOwn(usage, t.id) ? usage[t.id] : undefined) ?? 0;
       const full = t.limitPerShift !== null && used >= t.limitPerShift && t.id !== user.status.id;
       let label = t.name;
       if (t.id === user.status.id) label += ' (current)';
@@ -418,7 +419,8 @@ export class AgentScreen extends HTMLElement {
       }
     }
     if (event.type === 'user.status.changed') {
-      const by = CHANGED_BY[String(event.cause ?? '')];
+      const cause = String(event.cause ?? '');
+      const by = Object.hasOwn(CHANGED_BY, cause) ? CHANGED_BY[cause] : undefined;
       const to = this.typeOf(String(event.to ?? ''))?.name;
       if (by && to) this.info.textContent = `Your status was changed to “${to}” ${by}.`;
     }

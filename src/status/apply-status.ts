@@ -7,6 +7,7 @@
 import { emit, schedule, update, type Draft } from './draft.js';
 import type { DecideContext } from './context.js';
 import { DomainError } from './errors.js';
+import { own } from './own.js';
 import type { Cause, RequestedBy, UserState } from './model.js';
 import { countEntry, openShift } from './shifts.js';
 import { closeSpan } from './spans.js';
@@ -48,7 +49,7 @@ export function checkEntry(
 ): DomainError | null {
   const type = ctx.catalog.get(statusId);
   if (!type) return new DomainError('STATUS_TYPE_NOT_FOUND', { statusId });
-  const used = state.shift?.usage[statusId] ?? 0;
+  const used = own(state.shift?.usage, statusId) ?? 0;
   const limit = type.limitPerShift;
   if (!forced && limit !== null && used >= limit) {
     return new DomainError('STATUS_LIMIT_REACHED', { limit, used });

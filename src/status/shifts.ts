@@ -4,6 +4,7 @@
  */
 import { emit, update, type Draft } from './draft.js';
 import type { UserState } from './model.js';
+import { own } from './own.js';
 import { scheduleShiftEnd } from './shift-timers.js';
 
 type Shift = NonNullable<UserState['shift']>;
@@ -23,5 +24,5 @@ export function openShift(d: Draft): void {
 
 /** A new object: the shift in an already emitted event must not change afterwards. */
 export function countEntry(shift: Shift, statusId: string): Shift {
-  return { ...shift, usage: { ...shift.usage, [statusId]: (shift.usage[statusId] ?? 0) + 1 } };
+  return { ...shift, usage: { ...shift.usage, [statusId]: (own(shift.usage, statusId) ?? 0) + 1 } };
 }

@@ -148,14 +148,19 @@ export function createEventMapper(memberInterfaceTemplate: string, now: () => Da
     fullybooted: fullyBooted,
     reload: queueReload,
   };
-  return (msg: AmiMessage): MappedEvent => handlers[eventName(msg)]?.(msg) ?? { kind: 'ignored' };
+  return (msg: AmiMessage): MappedEvent => known(handlers, eventName(msg))?.(msg) ?? { kind: 'ignored' };
 }
 
 const ignored = (): MappedEvent => ({ kind: 'ignored' });
 
+/** A table's own entry for a name the PBX sent: "constructor" or "toString" is unknown, not Object.prototype's. */
+function known<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 /** What a device channel is, from its state and (first seen dialling out) the digits it dialled. */
 export function channelPhase(state: string, exten: string, callee = false): ChannelPhase | null {
-  const phase = PHASE_BY_CHANNEL_STATE[state] ?? PHASE_FALLBACK;
+  const phase = known(PHASE_BY_CHANNEL_STATE, state) ?? PHASE_FALLBACK;
   if (phase === IGNORED) return null;
   return !callee && FEATURE_CODE.test(exten) ? 'excluded' : phase;
 }
@@ -172,7 +177,8 @@ function calleeOpen(msg: AmiMessage, at: Date, phase: ChannelPhase): MappedEvent
 }
 
 function dialEnd(msg: AmiMessage, at: Date): MappedEvent {
-  const outcome = OUTCOME_BY_DIAL_STATUS[field(msg, 'dialstatus').toUpperCase()] ?? DIAL_OUTCOME_FALLBACK;
+  const outcome =
+    known(OUTCOME_BY_DIAL_STATUS, field(msg, 'dialstatus').toUpperCase()) ?? DIAL_OUTCOME_FALLBACK;
   if (outcome === IGNORED) return { kind: 'ignored' };
   if (outcome === 'answered') return calleeOpen(msg, at, 'active');
   const uniqueid = field(msg, 'destuniqueid');
@@ -210,7 +216,7 @@ function channelClose(msg: AmiMessage): MappedEvent {
 function dndChange(msg: AmiMessage): MappedEvent {
   const extension = DND_DEVICE.exec(field(msg, 'device'))?.[1];
   if (!extension) return { kind: 'ignored' };
-  const dnd = DND_BY_DEVICE_STATE[field(msg, 'state').toUpperCase()] ?? DND_FALLBACK;
+  const dnd = known(DND_BY_DEVICE_STATE, field(msg, 'state').toUpperCase()) ?? DND_FALLBACK;
   if (dnd === IGNORED) return { kind: 'ignored' };
   return { kind: 'presence', extension, presence: { dnd } };
 }
@@ -219,7 +225,7 @@ function presenceChange(msg: AmiMessage): MappedEvent {
   const extension = CUSTOM_PRESENCE.exec(field(msg, 'presentity'))?.[1];
   if (!extension) return { kind: 'ignored' };
   const status = field(msg, 'status').toLowerCase();
-  const presence = PRESENCE_BY_STATUS[status] ?? presenceFallback(status);
+  const presence = known(PRESENCE_BY_STATUS, status) ?? presenceFallback(status);
   if (presence === IGNORED) return { kind: 'ignored' };
   return { kind: 'presence', extension, presence: { presence } };
 }
@@ -227,7 +233,7 @@ function presenceChange(msg: AmiMessage): MappedEvent {
 function queueChange(msg: AmiMessage, member: RegExp, base: { loggedIn?: boolean }): MappedEvent {
   const extension = member.exec(field(msg, 'interface'))?.[1];
   if (!extension) return { kind: 'ignored' };
-  const paused = PAUSED_BY_FLAG[field(msg, 'paused')];
+  const paused = known(PAUSED_BY_FLAG, field(msg, 'paused'));
   const queue: NonNullable<PhonePresence['queue']> = { ...base, queue: field(msg, 'queue') };
   if (paused !== undefined && base.loggedIn !== false) queue.paused = paused;
   if (paused) queue.reason = field(msg, 'pausedreason');

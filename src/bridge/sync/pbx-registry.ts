@@ -233,9 +233,8 @@ export class PbxRegistry {
         this.reports.set(c.id, toReport(c.id, heldHere.adapter, this.deps.identity));
         continue;
       }
-      const entry = published[c.id]
-        ? (JSON.parse(published[c.id] as string) as PbxConnectionReport & { publishedAt: number })
-        : null;
+      const raw = Object.hasOwn(published, c.id) ? published[c.id] : undefined;
+      const entry = raw ? (JSON.parse(raw) as PbxConnectionReport & { publishedAt: number }) : null;
       const fresh = entry && Date.now() - entry.publishedAt <= this.deps.leaseTtlMs * 1.5;
       this.reports.set(
         c.id,

@@ -73,7 +73,7 @@ function isQueueEcho(
 /** The status type a phone-side change selects, or null when the map says nothing about it. */
 export function mappedStatus(presence: PhonePresence, map: Readonly<Record<string, string>>): string | null {
   for (const key of factKeys(presence)) {
-    const statusId = map[key];
+    const statusId = Object.hasOwn(map, key) ? map[key] : undefined;
     if (statusId) return statusId;
   }
   return null;
