@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
+import { SeedGuard } from './catalog/seed-guard.js';
 import { OverageReplanner } from './catalog/overage-replan.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
 import type { Config, PbxConfig } from './config/schema.js';
@@ -106,7 +107,7 @@ export class Daemon {
     const keys = new Keys(config.redis.keyPrefix, config.redis.partitions);
     const clock = this.options.clock ?? (() => new Date());
     const statusTypes = new StatusTypeStore(redis, keys, clock, config.redis.streamMaxLen);
-    const seeded = await statusTypes.seedBuiltIns();
+    const { seeded } = await statusTypes.ensureSeeded();
     if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
 
     const subscriber = createBlockingClient(conn, log, 'catalog-subscriber');
@@ -116,6 +117,17 @@ export class Daemon {
     // Every status type the configuration names must exist, before anything can use one.
     const references = statusReferences(config);
     checkStatusReferences(references, await catalog.get());
+
+    // Redis that comes back empty lost the built-ins: seeded again, not ready until then (seed-guard.ts).
+    const seedGuard = new SeedGuard(
+      redis,
+      statusTypes,
+      catalog,
+      references,
+      log.child({ component: 'catalog' }),
+    );
+    await seedGuard.start();
+    this.onStop('seed guard', async () => seedGuard.stop());
 
     const store = new UserStore(redis, keys, {
       streamMaxLen: config.redis.streamMaxLen,
@@ -254,6 +266,7 @@ export class Daemon {
       records,
     };
     health.setPbxCheck(() => pbx.check());
+    health.setCatalogCheck(() => seedGuard.readiness());
     health.setWorkersCheck(() => {
       const running = { timers: timers.running, dispatcher: dispatcher.isRunning, sync: sync.running };
       return { ok: Object.values(running).every(Boolean), ...running };

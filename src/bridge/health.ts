@@ -12,15 +12,23 @@ export interface CheckResult {
 
 export interface Readiness {
   status: 'ready' | 'degraded' | 'not-ready';
-  checks: { redis: CheckResult; pbx: Record<string, CheckResult>; workers: CheckResult };
+  checks: {
+    redis: CheckResult;
+    pbx: Record<string, CheckResult>;
+    workers: CheckResult;
+    /** The status types are in Redis (built-ins seeded, those the configuration names present). */
+    catalog: CheckResult;
+  };
 }
 
 export type PbxCheck = () => Record<string, CheckResult>;
 export type WorkersCheck = () => CheckResult;
+export type CatalogCheck = () => Promise<CheckResult>;
 
 export class Health {
   private pbx: PbxCheck = () => ({});
   private workers: WorkersCheck = () => ({ ok: true, running: [] });
+  private catalog: CatalogCheck = async () => ({ ok: true });
   private stopping = false;
 
   constructor(private readonly redis: Redis) {}
@@ -31,6 +39,10 @@ export class Health {
 
   setWorkersCheck(check: WorkersCheck): void {
     this.workers = check;
+  }
+
+  setCatalogCheck(check: CatalogCheck): void {
+    this.catalog = check;
   }
 
   markStopping(): void {
@@ -52,11 +64,14 @@ export class Health {
     const redis = await this.redisCheck();
     const pbx = this.pbx();
     const workers = this.workers();
-    const ready = redis.ok && workers.ok && !this.stopping;
+    const catalog: CheckResult = redis.ok
+      ? await this.catalog()
+      : { ok: false, reason: 'redis is unreachable' };
+    const ready = redis.ok && workers.ok && catalog.ok && !this.stopping;
     const degraded = Object.values(pbx).some((c) => !c.ok);
     return {
       status: !ready ? 'not-ready' : degraded ? 'degraded' : 'ready',
-      checks: { redis, pbx, workers },
+      checks: { redis, pbx, workers, catalog },
     };
   }
 }

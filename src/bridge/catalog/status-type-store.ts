@@ -95,6 +95,18 @@ export class StatusTypeStore {
     return created;
   }
 
+  /**
+   * Seeds the built-ins when the seed marker is missing (first start, or Redis came back empty; see
+   * seed-guard.ts), then writes the marker. One EXISTS when all is well.
+   */
+  async ensureSeeded(): Promise<{ missingMarker: boolean; seeded: number }> {
+    if ((await this.redis.exists(this.keys.catalogSeeded())) === 1)
+      return { missingMarker: false, seeded: 0 };
+    const seeded = await this.seedBuiltIns();
+    await this.redis.set(this.keys.catalogSeeded(), this.clock().toISOString());
+    return { missingMarker: true, seeded };
+  }
+
   async create(input: StatusTypeInput): Promise<WriteResult> {
     const id = input.id ?? slugify(input.name);
     if (!id) {

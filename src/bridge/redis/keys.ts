@@ -41,6 +41,10 @@ export class Keys {
   statusTypeNames(): string {
     return `${this.prefix}{catalog}:status-type-names`;
   }
+  /** Written with the built-in status types: its absence means Redis lost the catalog (see seed-guard.ts). */
+  catalogSeeded(): string {
+    return `${this.prefix}{catalog}:seeded`;
+  }
   catalogChannel(): string {
     return `${this.prefix}catalog-changed`;
   }

@@ -12,6 +12,7 @@ const readinessBody = z.object({
     redis: z.record(z.string(), z.unknown()),
     pbx: z.record(z.string(), z.record(z.string(), z.unknown())),
     workers: z.record(z.string(), z.unknown()),
+    catalog: z.record(z.string(), z.unknown()),
   }),
 });
 
@@ -35,7 +36,7 @@ export const healthRoutes =
       {
         schema: {
           tags,
-          summary: 'Readiness: Redis, PBX connections, workers',
+          summary: 'Readiness: Redis, PBX connections, workers, status types in Redis',
           response: { 200: readinessBody, 503: readinessBody },
         },
       },
