@@ -138,7 +138,7 @@ const statusSchema = z
     defaultOnShiftStart: statusTypeIdSchema.default('active'),
     connectionTimeoutSeconds: z.number().int().min(5).max(86_400).default(90),
     /** Heartbeats a key may send per user and minute; more get 429 RATE_LIMITED (a client sends one every ~15 s). */
-    heartbeatsPerMinute: z.number().int().min(1).max(100_000).default(60),
+    heartbeatsPerMinute: z.number().int().min(1).max(100_000).default(120),
     /** Open activities a user may have at once; one more gets 409 TOO_MANY_ACTIVITIES. */
     maxOpenActivities: z.number().int().min(1).max(10_000).default(50),
     requireShift: z.boolean().default(false),

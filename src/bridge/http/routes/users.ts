@@ -39,7 +39,7 @@ export interface UserRoutesDeps {
   /** PBX sync record of a user, when PBX sync runs. */
   syncRecord?: (userId: string) => Promise<SyncRecord | null>;
   clock?: () => Date;
-  /** Heartbeats per key and user and minute (status.heartbeatsPerMinute); absent = 60. */
+  /** Heartbeats per key and user and minute (status.heartbeatsPerMinute); absent = 120. */
   heartbeatsPerMinute?: number;
 }
 
@@ -74,7 +74,7 @@ function checkForce(actor: Actor, force: boolean | undefined): void {
 export const userRoutes =
   (deps: UserRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const heartbeats = new HeartbeatLimit(deps.heartbeatsPerMinute ?? 60, deps.clock);
+    const heartbeats = new HeartbeatLimit(deps.heartbeatsPerMinute ?? 120, deps.clock);
     const view = async (state: UserState) =>
       userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
 
