@@ -78,6 +78,43 @@ describe('user store on Redis Cluster', () => {
     ]);
   });
 
+  it('deletes a status type atomically with selection, and keeps heartbeats cheap, across partitions', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `del-${i}`);
+    for (const id of ids) await d.request('admin', 'PUT', `/v1/users/${id}`, { displayName: id });
+    const type = { id: 'lunch', name: 'Lunch', color: '#123456' };
+    expect((await d.request('admin', 'POST', '/v1/status-types', type)).status).toBe(201);
+    expect(
+      (await d.request('supervisor', 'PUT', '/v1/users/del-3/status', { statusId: 'lunch' })).status,
+    ).toBe(200);
+    const refused = await d.request('admin', 'DELETE', '/v1/status-types/lunch');
+    expect(refused.body.error).toMatchObject({ code: 'STATUS_TYPE_IN_USE', details: { users: 1 } });
+    // The refusal left no partition closed: another user can still enter it.
+    expect(
+      (await d.request('supervisor', 'PUT', '/v1/users/del-7/status', { statusId: 'lunch' })).status,
+    ).toBe(200);
+    for (const id of ['del-3', 'del-7'])
+      await d.request('supervisor', 'PUT', `/v1/users/${id}/status`, { statusId: 'active' });
+    expect((await d.request('admin', 'DELETE', '/v1/status-types/lunch')).status).toBe(204);
+    const catalog = d.daemon.parts!.catalog;
+    const stale = new Map(await catalog.get());
+    stale.set('lunch', { ...stale.get('active')!, id: 'lunch' });
+    catalog.get = async () => stale;
+    catalog.refresh = async () => undefined;
+    for (const id of ids) {
+      const picked = await d.request('supervisor', 'PUT', `/v1/users/${id}/status`, { statusId: 'lunch' });
+      expect(picked.status, id).toBe(404);
+    }
+    // Heartbeats while online: 204, no new version (the lastSeen lives in the partition's own slot).
+    await d.request('integration', 'POST', '/v1/users/del-1/heartbeat');
+    const before = (await d.request('admin', 'GET', '/v1/users/del-1')).body;
+    for (let i = 0; i < 5; i++)
+      expect((await d.request('integration', 'POST', '/v1/users/del-1/heartbeat')).status).toBe(204);
+    const after = (await d.request('admin', 'GET', '/v1/users/del-1')).body;
+    expect(after.version).toBe(before.version);
+    const listed = await d.request('supervisor', 'GET', '/v1/users?limit=100');
+    expect(listed.status).toBe(200);
+  });
+
   it('keeps concurrent commits to one user atomic: versions contiguous, one span and one event per change', async () => {
     await d.request('admin', 'PUT', '/v1/users/busy', { displayName: 'Busy' });
     const store = d.daemon.parts!.store;
