@@ -264,7 +264,7 @@ export class SyncPipeline {
     });
     let changed: string[];
     try {
-      ({ changed } = await adapter.apply(target, desired));
+      ({ changed } = await adapter.apply(target, desired, { verify: force })); // forced: read the PBX, trust no cache
     } catch (err) {
       await this.onApplyError(userId, pbx.connection, previous, err, lastAttempt);
       return [];
