@@ -1,6 +1,6 @@
 /**
  * Everything one apply() needs about its extension: the AMI port, the extension's remembered facts (fact-cache.ts),
- * the FreePBX display name (which also proves the extension exists), member interfaces and, lazily, the devices.
+ * the FreePBX display name (which also proves the extension exists), member interfaces and the devices.
  */
 import { PbxError, type PbxTarget } from '../pbx.js';
 import { dbGet, KEYS, type AmiPort } from './astdb.js';
@@ -17,7 +17,7 @@ export interface ApplyContext {
   displayName: string;
   memberInterface: string;
   stateInterface: string;
-  /** Device ids of the extension (AMPUSER/<ext>/device), read on first use. */
+  /** Device ids of the extension (AMPUSER/<ext>/device). */
   devices(): Promise<string[]>;
   /** Sends a write that sets `key` to `value`: remembered before sending, forgotten if the write fails. */
   write<K extends FactKey>(key: K, value: FactTypes[K], send: () => Promise<void>): Promise<void>;
@@ -43,6 +43,10 @@ export async function loadApplyContext(
       field: 'queues',
     });
   }
+  // The devices are read with the name (pipelined, no extra round trip): most status changes need them, and once
+  // remembered a change then costs no read at all.
+  const devices = facts.read('devices', () => readDevices(ami, extension));
+  devices.catch(() => undefined); // awaited by the settings that need it; a failure there is theirs
   const cidName = await facts.read(
     'cidName',
     async () => (await dbGet(ami, KEYS.cidName(extension))) ?? null,
@@ -59,7 +63,7 @@ export async function loadApplyContext(
     displayName: cidName || extension,
     memberInterface: fillTemplate(templates.memberInterfaceTemplate, extension),
     stateInterface: fillTemplate(templates.stateInterfaceTemplate, extension),
-    devices: () => facts.read('devices', () => readDevices(ami, extension)),
+    devices: () => devices,
     write: async (key, value, send) => {
       facts.expect(key, value);
       try {

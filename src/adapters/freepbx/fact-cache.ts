@@ -185,10 +185,10 @@ export class FactCache {
     const queue = field(msg, 'queue');
     if (name === 'queuememberpenalty') return entry.forget(`penalty:${queue}`);
     const key = `member:${queue}`;
-    if (!entry.values.has(key)) return;
-    const known = entry.values.get(key) as MemberState | null;
     const seen = name === 'queuememberremoved' ? null : memberOf(msg);
-    if (!sameMember(known, seen)) entry.forget(key);
+    // not remembered: forgetting still tells a read in flight not to store what it got
+    if (!entry.values.has(key) || !sameMember(entry.values.get(key) as MemberState | null, seen))
+      entry.forget(key);
   }
 }
 
