@@ -54,12 +54,17 @@ export type FactKey = keyof FactTypes & string;
 
 class Entry {
   readonly values = new Map<string, unknown>();
-  /** Bumped per key on every forget, so a read that was in flight then is not stored. */
-  readonly epochs = new Map<string, number>();
+  /** Bumped per key on every forget, so a read that was in flight then is not stored (made on first forget). */
+  private epochs: Map<string, number> | null = null;
+
+  epoch(key: string): number {
+    return this.epochs?.get(key) ?? 0;
+  }
 
   forget(key: string): void {
     this.values.delete(key);
-    this.epochs.set(key, (this.epochs.get(key) ?? 0) + 1);
+    this.epochs ??= new Map();
+    this.epochs.set(key, this.epoch(key) + 1);
   }
 }
 
@@ -100,9 +105,9 @@ export class FactCache {
     return {
       read: async (key, load) => {
         if (found.values.has(key)) return found.values.get(key) as never;
-        const epoch = found.epochs.get(key) ?? 0;
+        const epoch = found.epoch(key);
         const value = await load();
-        if ((found.epochs.get(key) ?? 0) === epoch) this.store(extension, found, key, value);
+        if (found.epoch(key) === epoch) this.store(extension, found, key, value);
         return value;
       },
       expect: (key, value) => this.store(extension, found, key, value),
