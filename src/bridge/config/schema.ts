@@ -292,7 +292,10 @@ const logSchema = z
  * The status catalogue as code (README "Status types as code"): when present, the whole catalogue, applied at start
  * like PUT /v1/status-types (types left out are deleted unless in use or built in).
  */
-const statusTypesSchema = z.array(catalogEntryBody).max(500).optional();
+const statusTypesSchema = z
+  .array(catalogEntryBody.omit({ version: true, createdAt: true, updatedAt: true, warnings: true }))
+  .max(500)
+  .optional();
 
 export const configSchema = z
   .object({
