@@ -7,7 +7,9 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/bridge/config/load.js';
-import { KEYS, startTestDaemon, testConfig, type TestDaemon } from '../harness/daemon.js';
+import { Daemon } from '../../src/bridge/daemon.js';
+import { createLogger } from '../../src/bridge/logger.js';
+import { KEYS, startTestDaemon, TestDaemon, testConfig } from '../harness/daemon.js';
 import { ManualClock } from '../harness/clock.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { waitForUser } from '../engine/day-helpers.js';
@@ -456,14 +458,46 @@ describe('status types as code', () => {
     started.splice(0);
 
     // Lunch left out while u1 is in it: logged, kept; coaching left out: deleted; the daemon starts.
-    const third = await start({ statusTypes: [onBreak] }, prefix);
-    expect((await list(third)).map((t: { id: string }) => t.id)).toEqual([
+    const lines: string[] = [];
+    const config = testConfig({ redisUrl: inject('redisUrl'), prefix, config: { statusTypes: [onBreak] } });
+    const daemon = new Daemon({ config, log: createLogger('info', { write: (l: string) => lines.push(l) }) });
+    started.push(new TestDaemon(daemon, config));
+    await daemon.start();
+    expect((await list(started[0]!)).map((t: { id: string }) => t.id)).toEqual([
       'active',
       'idle',
       'on-break',
       'offline',
       'lunch',
     ]);
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'configuration statusTypes leaves out a type that cannot be deleted: it stays',
+        id: 'lunch',
+        code: 'STATUS_TYPE_IN_USE',
+        users: 1,
+      }),
+    );
+    expect(logged).toContainEqual(
+      expect.objectContaining({ msg: 'configuration statusTypes applied', deleted: ['coaching'] }),
+    );
+  });
+
+  it('a section the catalogue cannot take (a name a built-in it leaves out has) stops the start, naming the field', async () => {
+    const config = testConfig({
+      redisUrl: inject('redisUrl'),
+      config: { statusTypes: [{ id: 'away', name: 'idle', color: '#000000' }] },
+    });
+    const daemon = new Daemon({ config, log: createLogger('silent') });
+    try {
+      await expect(daemon.start()).rejects.toThrow(
+        /configuration statusTypes cannot be applied: statusTypes\[0\]\.name: "idle" is also the name of "idle"/,
+      );
+    } finally {
+      await daemon.stop();
+    }
   });
 
   it('an invalid statusTypes section is a configuration error naming each field', () => {
