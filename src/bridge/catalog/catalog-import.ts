@@ -82,6 +82,7 @@ export class CatalogImporter {
     const plan = planCatalog(current, entries, now, this.deps.queueModeFallback);
     const refused = await this.refusals(plan.deletions);
     const report = reportOf(plan, refused, entries, current, options.dryRun === true);
+    if (refused.length > 0 && options.keepRefused) assertNamesFree(entries, refused);
     if (options.dryRun) return report;
     if (refused.length > 0 && !options.keepRefused) {
       throw new ApiError(
@@ -90,7 +91,6 @@ export class CatalogImporter {
         { ...report },
       );
     }
-    if (refused.length > 0) assertNamesFree(entries, refused);
     await this.apply(plan, new Set(refused.map((r) => r.id)));
     const applied = report.created.length + report.changed.length + report.deleted.length > 0;
     return { ...report, applied };
