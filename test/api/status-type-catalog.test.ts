@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../src/bridge/config/load.js';
+import { statusReferenceWarnings } from '../../src/bridge/config/status-references.js';
 import { Daemon } from '../../src/bridge/daemon.js';
 import { createLogger } from '../../src/bridge/logger.js';
 import { KEYS, startTestDaemon, TestDaemon, testConfig } from '../harness/daemon.js';
@@ -510,5 +511,10 @@ describe('status types as code', () => {
       /status\.defaultOnShiftStart/,
     );
     expect(config({ statusTypes: [COACHING], status: { defaultOnShiftStart: 'coaching' } })).not.toThrow();
+    // check-config warns of a reference that only the catalog in Redis can confirm; one statusTypes defines is sure.
+    const defining = config({ statusTypes: [COACHING], status: { defaultOnShiftStart: 'coaching' } })();
+    expect(statusReferenceWarnings(defining)).toEqual([]);
+    const notDefining = config({ status: { defaultOnShiftStart: 'coaching' } })();
+    expect(statusReferenceWarnings(notDefining).map((w) => w.path)).toEqual(['status.defaultOnShiftStart']);
   });
 });
