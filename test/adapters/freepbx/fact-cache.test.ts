@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmiSession } from '../../../src/adapters/freepbx/ami-session.js';
+import { FactCache } from '../../../src/adapters/freepbx/fact-cache.js';
 import { resolveFreepbxOptions } from '../../../src/adapters/freepbx/options.js';
 import { PbxError, type DesiredSettings, type PbxTarget } from '../../../src/adapters/pbx.js';
 import { WRITE_ACTIONS, type RecordedAction } from '../../fakes/fake-ami-server.js';
@@ -259,5 +260,29 @@ describe('pipelined AMI actions', () => {
     } finally {
       await session.stop();
     }
+  });
+});
+
+describe('FactCache on its own', () => {
+  it('a read that an event contradicted while it was in flight is not remembered', async () => {
+    const cache = new FactCache('Local/{ext}@from-queue/n');
+    const facts = cache.forExtension('1001');
+    let answer: (v: boolean) => void = () => undefined;
+    const reading = facts.read('dndState', () => new Promise<boolean>((r) => (answer = r)));
+    // *76 while our Getvar was on the wire: its answer may predate the change
+    cache.observe({ event: 'DeviceStateChange', device: 'Custom:DND1001', state: 'BUSY' });
+    answer(false);
+    expect(await reading).toBe(false);
+    let loads = 0;
+    await facts.read('dndState', async () => (++loads, true));
+    expect(loads).toBe(1); // read again, not served from the raced value
+  });
+
+  it('remembers a static member as not removable, so the next logout sends nothing', async () => {
+    const m = rig.fake.member('400', IFACE);
+    if (m) m.dynamic = false;
+    rig.fake.hideMembership = true; // learnt from QueueRemove's "Member not dynamic", not from QueueStatus
+    expect(await cost(offline)).toMatchObject({ writes: ['QueueRemove', 'QueuePause'] });
+    expect(await cost(offline)).toEqual({ reads: [], writes: [] });
   });
 });
