@@ -34,6 +34,8 @@ import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry } from './sync/pbx-registry.js';
 import { DaemonRoster } from './ha/daemon-roster.js';
 import { createIdentity } from './ha/identity.js';
+import { desiredFingerprint, desiredOptionsOf } from './sync/desired.js';
+import { SyncIndex } from './sync/sync-index.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
@@ -121,6 +123,7 @@ export class Daemon {
       streamMaxLen: config.redis.streamMaxLen,
       historyMax: HISTORY_MAX,
     });
+    const syncDesiredOptions = desiredOptionsOf(config.sync);
     const users = new UserService(
       store,
       catalog,
@@ -128,6 +131,7 @@ export class Daemon {
       this.metrics,
       log.child({ component: 'users' }),
       clock,
+      (state, catalog, now) => desiredFingerprint(state, catalog, syncDesiredOptions, now),
     );
 
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
@@ -145,7 +149,13 @@ export class Daemon {
     timers.start();
 
     // PBX connections and the sync pipeline
-    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
+    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen, clock);
+    const syncIndex = new SyncIndex(
+      redis,
+      keys,
+      config.pbx.map((c) => c.id),
+      clock,
+    );
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
     // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
     const identity = createIdentity(config.ha.nodeName);
@@ -238,6 +248,11 @@ export class Daemon {
       this.metrics.usersByStatus.reset();
       for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
+      for (const c of await syncIndex.summary()) {
+        this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
+        this.metrics.syncPendingOldest.set({ pbx: c.connection }, c.oldestPendingSeconds);
+        this.metrics.syncFailedUsers.set({ pbx: c.connection }, c.failed);
+      }
     });
     const health = new Health(redis);
     this.parts = {
@@ -272,6 +287,7 @@ export class Daemon {
         defaultShiftStatus: config.status.defaultOnShiftStart,
         clock,
         syncRecord: (id) => records.view(id),
+        usersInSyncState: (state) => syncIndex.userIds(state),
       }),
       pbxRoutes({
         report: () => pbx.report(),
