@@ -108,6 +108,12 @@ describe('PBX sync state', () => {
       desiredFingerprint: replied.desiredFingerprint,
     });
     expect(await idsInSyncState('pending')).toEqual(['u1']);
+    const inStatus = async (status: string) =>
+      (await d.request('supervisor', 'GET', `/v1/users?syncState=pending&status=${status}`)).body.items.map(
+        (u: { id: string }) => u.id,
+      );
+    expect(await inStatus('on-break')).toEqual(['u1']);
+    expect(await inStatus('active')).toEqual([]);
     expect(await metric('pb_sync_pending_users')).toBe(1);
     expect(await metric('pb_sync_pending_oldest_seconds')).toBeGreaterThanOrEqual(0);
 

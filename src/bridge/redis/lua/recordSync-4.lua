@@ -38,7 +38,8 @@ if step == 'pushing' then
 end
 if step == 'retrying' then return pending() end
 if step == 'applied' then
-  redis.call('HSET', user, 'syncDesired', ARGV[3], 'syncState', 'in-sync', 'syncSince', now)
+  redis.call('HSET', user, 'syncDesired', ARGV[3])
+  if sync[3] ~= 'in-sync' then redis.call('HSET', user, 'syncState', 'in-sync', 'syncSince', now) end
   redis.call('ZREM', KEYS[3], id)
   redis.call('ZREM', KEYS[4], id)
   return 'in-sync'
