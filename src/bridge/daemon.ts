@@ -37,6 +37,8 @@ import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry } from './sync/pbx-registry.js';
 import { DaemonRoster } from './ha/daemon-roster.js';
 import { createIdentity } from './ha/identity.js';
+import { desiredFingerprint, desiredOptionsOf } from './sync/desired.js';
+import { SyncIndex } from './sync/sync-index.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
@@ -139,6 +141,7 @@ export class Daemon {
     // Every status type the configuration names must exist, before anything can use one.
     checkStatusReferences(references, await catalog.get());
 
+    const syncDesiredOptions = desiredOptionsOf(config.sync);
     const users = new UserService(
       store,
       catalog,
@@ -146,6 +149,7 @@ export class Daemon {
       this.metrics,
       log.child({ component: 'users' }),
       clock,
+      (state, catalog, now) => desiredFingerprint(state, catalog, syncDesiredOptions, now),
     );
 
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
@@ -163,7 +167,13 @@ export class Daemon {
     timers.start();
 
     // PBX connections and the sync pipeline
-    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
+    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen, clock);
+    const syncIndex = new SyncIndex(
+      redis,
+      keys,
+      config.pbx.map((c) => c.id),
+      clock,
+    );
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
     // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
     const identity = createIdentity(config.ha.nodeName);
@@ -256,6 +266,11 @@ export class Daemon {
       this.metrics.usersByStatus.reset();
       for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
+      for (const c of await syncIndex.summary()) {
+        this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
+        this.metrics.syncPendingOldest.set({ pbx: c.connection }, c.oldestPendingSeconds);
+        this.metrics.syncFailedUsers.set({ pbx: c.connection }, c.failed);
+      }
     });
     const health = new Health(redis);
     this.parts = {
@@ -291,6 +306,7 @@ export class Daemon {
         defaultShiftStatus: config.status.defaultOnShiftStart,
         clock,
         syncRecord: (id) => records.view(id),
+        usersInSyncState: (state) => syncIndex.userIds(state),
       }),
       pbxRoutes({
         report: () => pbx.report(),
