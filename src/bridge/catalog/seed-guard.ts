@@ -3,7 +3,8 @@
  * the built-in status types: every status change would be 404 while the daemon looked healthy. A marker key is
  * written with the built-ins; when it is gone the catalog was lost with it. The guard looks for it after every
  * reconnect, every `intervalMs`, and on each readiness probe; when it is missing it seeds the built-ins again
- * (they never overwrite an admin's edits) and writes the marker. Until that has succeeded, and while a status type
+ * (they never overwrite an admin's edits), applies the configuration's catalogue (`statusTypes:`) again, and
+ * writes the marker. Until that has succeeded, and while a status type
  * the configuration names is missing (an admin's type lost with the data), readiness is "not-ready" with the
  * reason, so a balancer sends no traffic to a daemon that would refuse every change.
  */
@@ -26,6 +27,8 @@ export class SeedGuard {
     private readonly catalog: CatalogCache,
     private readonly references: readonly StatusReference[],
     private readonly log: Logger,
+    /** The configuration's catalogue (statusTypes:), applied again after the built-ins. */
+    private readonly reseedConfigured?: () => Promise<unknown>,
     private readonly intervalMs = 5_000,
   ) {}
 
@@ -56,7 +59,7 @@ export class SeedGuard {
 
   private async run(): Promise<CheckResult> {
     try {
-      const { missingMarker, seeded } = await this.statusTypes.ensureSeeded();
+      const { missingMarker, seeded } = await this.statusTypes.ensureSeeded(this.reseedConfigured);
       if (missingMarker && seeded > 0) {
         this.log.warn(
           { seeded },

@@ -42,7 +42,11 @@ export interface WriteResult {
   warnings: string[];
 }
 
-const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
+/** Ids that a route of their own would hide (GET /v1/status-types/export). */
+export const RESERVED_IDS: readonly string[] = ['export'];
+
+/** Names are unique after this folding (case-insensitive, compatibility-normalized). */
+export const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
 
 const MAX_CAS_ATTEMPTS = 5;
 /** How long a deleter's mark closes a partition before the catalog entry is gone; a dead deleter's expires. */
@@ -96,13 +100,15 @@ export class StatusTypeStore {
   }
 
   /**
-   * Seeds the built-ins when the seed marker is missing (first start, or Redis came back empty; see
-   * seed-guard.ts), then writes the marker. One EXISTS when all is well.
+   * Seeds the built-ins (and runs `thenAlso`) when the seed marker is missing (first start, or Redis came back
+   * empty; see seed-guard.ts), then writes the marker. One EXISTS when all is well.
    */
-  async ensureSeeded(): Promise<{ missingMarker: boolean; seeded: number }> {
+  async ensureSeeded(thenAlso?: () => Promise<unknown>): Promise<{ missingMarker: boolean; seeded: number }> {
     if ((await this.redis.exists(this.keys.catalogSeeded())) === 1)
       return { missingMarker: false, seeded: 0 };
     const seeded = await this.seedBuiltIns();
+    // What else belongs to a seeded catalog (the configuration's catalogue); the marker only once it is done.
+    await thenAlso?.();
     await this.redis.set(this.keys.catalogSeeded(), this.clock().toISOString());
     return { missingMarker: true, seeded };
   }
@@ -114,6 +120,11 @@ export class StatusTypeStore {
         issues: [
           { path: 'name', message: 'needs at least one letter or digit to derive an id; or give "id"' },
         ],
+      });
+    }
+    if (RESERVED_IDS.includes(id)) {
+      throw new ApiError('VALIDATION_FAILED', 'the request is invalid', {
+        issues: [{ path: input.id === undefined ? 'name' : 'id', message: `the id "${id}" is reserved` }],
       });
     }
     const now = this.clock().toISOString();
@@ -141,22 +152,7 @@ export class StatusTypeStore {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.require(id);
       const next = applyPatch(current, patch, this.clock().toISOString());
-      const work = outboxWork(current, next, this.clock().toISOString());
-      const result = await runScript(
-        this.redis,
-        'updateStatusType',
-        [this.keys.statusTypes(), this.keys.statusTypeNames(), this.keys.catalogOutbox()],
-        [
-          id,
-          current.version,
-          foldName(current.name),
-          foldName(next.name),
-          JSON.stringify(next),
-          work?.type ?? '',
-          work ? JSON.stringify(work.data) : '',
-          CATALOG_OUTBOX_MAX_LEN,
-        ],
-      );
+      const result = await this.writeUpdate(current, next);
       if (result === 1) {
         await this.notify({ id, change: 'updated', statusType: next });
         return { statusType: next, warnings: await this.colorWarnings(next) };
@@ -166,6 +162,26 @@ export class StatusTypeStore {
       if (result === -4) throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${id}"`, { id });
     }
     throw new ApiError('VERSION_CONFLICT', `status type "${id}" kept changing; try again`, { id });
+  }
+
+  /**
+   * Writes `next` (a whole record, version = current.version + 1) over `current` if it is still the stored version:
+   * the same guarded script as update(), so an allowance change re-plans its users' overage. For the catalogue
+   * import, which has diffed against `current` and must not apply its document over someone else's edit.
+   */
+  async replace(current: StatusType, next: StatusType): Promise<WriteResult> {
+    const result = await this.writeUpdate(current, next);
+    if (result === 1) {
+      await this.notify({ id: next.id, change: 'updated', statusType: next });
+      return { statusType: next, warnings: await this.colorWarnings(next) };
+    }
+    if (result === -2)
+      throw new ApiError('NAME_TAKEN', `a status type named "${next.name}" exists`, { name: next.name });
+    if (result === -4)
+      throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${next.id}"`, { id: next.id });
+    throw new ApiError('VERSION_CONFLICT', `status type "${next.id}" changed meanwhile; try again`, {
+      id: next.id,
+    });
   }
 
   /**
@@ -247,6 +263,26 @@ export class StatusTypeStore {
       marks,
       (key) => key,
       (pipeline, key) => pipeline.del(key),
+    );
+  }
+
+  /** updateStatusType-3.lua: compare-and-set on current.version, with the catalog outbox work the change needs. */
+  private async writeUpdate(current: StatusType, next: StatusType): Promise<unknown> {
+    const work = outboxWork(current, next, this.clock().toISOString());
+    return runScript(
+      this.redis,
+      'updateStatusType',
+      [this.keys.statusTypes(), this.keys.statusTypeNames(), this.keys.catalogOutbox()],
+      [
+        current.id,
+        current.version,
+        foldName(current.name),
+        foldName(next.name),
+        JSON.stringify(next),
+        work?.type ?? '',
+        work ? JSON.stringify(work.data) : '',
+        CATALOG_OUTBOX_MAX_LEN,
+      ],
     );
   }
 

@@ -7,7 +7,9 @@
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
   KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
-  KEYS[12] the partition's "gone" mark of the new status's type, KEYS[13] that of the new upcoming's type (issue 13)
+  KEYS[12] pending-sync set of the user's PBX connection in this partition, KEYS[13] its failed-sync set
+  KEYS[14] pending-sync set of the connection before the change, KEYS[15] its failed-sync set (issue 17)
+  KEYS[16] the partition's "gone" mark of the new status's type, KEYS[17] that of the new upcoming's type (issue 13)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -16,7 +18,9 @@
   ARGV[12] fencing token of the PBX connection holder issuing the change, or "" (not PBX-originated)
   ARGV[13] the user's PBX connection id after the change, or "" (stored on each entry: the dispatcher routes
            sync jobs by it without loading the user)
-  ARGV[14] number of history spans S, then S span jsons,
+  ARGV[14] fingerprint of the user's desired PBX settings after the change, or "" (no PBX extension)
+  ARGV[15] now, in ms (when a sync state that becomes pending began)
+  ARGV[16] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then the number of missed-offer records M, then
   M missed-offer jsons, then event entries as (type, json) pairs
   Returns the list of stream ids of the events, -1 when the stored version is not the expected one, -2 when
@@ -27,8 +31,8 @@ if ARGV[12] ~= '' and tonumber(redis.call('GET', KEYS[10]) or '0') > tonumber(AR
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '0') ~= ARGV[1] then return -1 end
 -- begin issue 13: no one enters a deleted type (the delete's in-use check and this check are atomic per partition)
-if ARGV[9] == '1' and redis.call('EXISTS', KEYS[12]) == 1 then return -3 end
-if ARGV[11] == '1' and redis.call('EXISTS', KEYS[13]) == 1 then return -3 end
+if ARGV[9] == '1' and redis.call('EXISTS', KEYS[16]) == 1 then return -3 end
+if ARGV[11] == '1' and redis.call('EXISTS', KEYS[17]) == 1 then return -3 end
 -- end issue 13
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', ARGV[3])
 redis.call('ZADD', KEYS[3], 0, ARGV[4])
@@ -38,10 +42,28 @@ if ARGV[9] == '1' then
 end
 if ARGV[10] == '1' then redis.call('SREM', KEYS[7], ARGV[4]) end
 if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
-local spans = tonumber(ARGV[14])
-for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[14 + i]) end
+-- begin issue 17: a change of the desired PBX settings makes the sync state pending in this same step (the
+-- sync worker's recordSync marks it in-sync once exactly these settings are applied); other changes leave it be.
+if KEYS[14] ~= KEYS[12] then
+  redis.call('ZREM', KEYS[14], ARGV[4])
+  redis.call('ZREM', KEYS[15], ARGV[4])
+end
+if ARGV[14] == '' then
+  redis.call('HDEL', KEYS[1], 'syncDesired', 'syncState', 'syncSince')
+else
+  local sync = redis.call('HMGET', KEYS[1], 'syncDesired', 'syncState')
+  if sync[1] ~= ARGV[14] then
+    redis.call('HSET', KEYS[1], 'syncDesired', ARGV[14])
+    if sync[2] ~= 'pending' then redis.call('HSET', KEYS[1], 'syncState', 'pending', 'syncSince', ARGV[15]) end
+    redis.call('ZADD', KEYS[12], 'NX', ARGV[15], ARGV[4])
+    redis.call('ZREM', KEYS[13], ARGV[4])
+  end
+end
+-- end issue 17
+local spans = tonumber(ARGV[16])
+for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[16 + i]) end
 if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
-local activitiesAt = 15 + spans
+local activitiesAt = 17 + spans
 local activities = tonumber(ARGV[activitiesAt])
 for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
 if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end
