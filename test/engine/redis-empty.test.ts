@@ -48,6 +48,30 @@ describe('Redis came back empty', () => {
     expect((await d.request('admin', 'PUT', '/v1/users/u1/status', { statusId: 'active' })).status).toBe(200);
   });
 
+  it('applies the configuration’s catalogue (statusTypes:) again with the built-ins', async () => {
+    redis = await new TestRedis().start();
+    const coaching = { id: 'coaching', name: 'Coaching', color: '#3366FF' };
+    d = await startTestDaemon({
+      redisUrl: redis.url,
+      config: {
+        redis: { commandTimeoutMs: 500 },
+        statusTypes: [coaching],
+        status: { missedOffers: { threshold: 3, statusId: 'coaching' } },
+      },
+    });
+    expect(await ids()).toContain('coaching');
+    await restartEmpty();
+    await waitFor(async () => (await ready()).status === 200 && (await ids())?.includes('coaching'), {
+      timeoutMs: 15_000,
+      what: 'ready with the configured type again',
+    });
+    expect((await ready()).body.checks.catalog).toEqual({ ok: true });
+    expect((await d.request('admin', 'PUT', '/v1/users/u1', { displayName: 'Dana' })).status).toBe(201);
+    expect((await d.request('admin', 'PUT', '/v1/users/u1/status', { statusId: 'coaching' })).status).toBe(
+      200,
+    );
+  });
+
   it('is not ready, with the reason, while a type the configuration names is missing', async () => {
     redis = await new TestRedis().start();
     const lunch = { id: 'lunch', name: 'Lunch', color: '#123456' };
