@@ -69,11 +69,11 @@ export class UserService {
     let catalogRefreshed = false;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.loadForCommand(userId, command);
+      checkExpectedVersion(state, options.expectedVersion);
       // Every heartbeat of a known user is recorded cheaply; only one that changes something commits (connection.ts).
       if (command.type === 'heartbeat' && attempt === 0) {
         await this.store.touch(userId, this.clock().toISOString());
       }
-      checkExpectedVersion(state, options.expectedVersion);
       const catalog = await this.catalog.get();
       const result = decide(state, command, {
         catalog,
