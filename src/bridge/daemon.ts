@@ -279,7 +279,18 @@ export class Daemon {
         capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
         roster: () => roster.read(),
       }),
-      eventRoutes({ feed: events }),
+      eventRoutes({
+        feed: events,
+        session: {
+          maxBacklogBytes: config.events.maxBacklogBytes,
+          maxHeldBytes: config.events.maxHeldBytes,
+          drainTimeoutMs: config.events.drainTimeoutMs,
+          replayTimeoutMs: config.events.replayTimeoutMs,
+        },
+        limits: config.events,
+        retryAfterSeconds: config.events.retryAfterSeconds,
+        metrics: this.metrics,
+      }),
       reportRoutes({ store, catalog, clock }),
       meRoutes(),
     ];

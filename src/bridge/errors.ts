@@ -37,6 +37,11 @@ export const ERROR_CATALOGUE = {
     status: 415,
     description: 'The body is not JSON: send the header "Content-Type: application/json".',
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    description:
+      'Too many event streams (or resumes) open for this key or on this daemon; retry after Retry-After seconds.',
+  },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -277,6 +277,28 @@ const haSchema = z
   })
   .strict();
 
+/** GET /v1/events (SSE): what one stream may cost, and how many there may be (README "Real time"). */
+const eventsSchema = z
+  .object({
+    /** Open streams on this daemon, in total and per API key; over it: 429 TOO_MANY_STREAMS. */
+    maxSessions: z.number().int().min(1).default(5_000),
+    maxSessionsPerKey: z.number().int().min(1).default(100),
+    /** Streams catching up after Last-Event-ID at the same time, in total and per key; over it: 429. */
+    maxReplays: z.number().int().min(1).default(16),
+    maxReplaysPerKey: z.number().int().min(1).default(4),
+    /** Retry-After (seconds) of a 429 TOO_MANY_STREAMS. */
+    retryAfterSeconds: z.number().int().min(1).max(3_600).default(5),
+    /** Unsent bytes of a live stream after which its client (not reading) is disconnected. */
+    maxBacklogBytes: z.number().int().min(16_384).default(1_048_576),
+    /** Live events held for one stream while it catches up; past it they are re-read from Redis instead. */
+    maxHeldBytes: z.number().int().min(16_384).default(1_048_576),
+    /** A client whose connection takes nothing for this long is disconnected. */
+    drainTimeoutMs: durationMs.default(30_000),
+    /** A resume that has not caught up within this is disconnected (the client reconnects from its cursor). */
+    replayTimeoutMs: durationMs.default(60_000),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -294,6 +316,7 @@ export const configSchema = z
     sync: syncSchema.default(syncSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
     ha: haSchema.default(haSchema.parse({})),
+    events: eventsSchema.default(eventsSchema.parse({})),
     pbx: pbxSchema,
   })
   .strict();

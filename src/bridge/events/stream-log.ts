@@ -20,12 +20,28 @@ export interface StreamInfo {
   entriesAdded: number;
 }
 
+/**
+ * An index stream: a subset of one partition's entries under the same ids (written beside them by the commit
+ * scripts). `userId` null is partition 0's catalog index (status-type.changed); otherwise the user's own entries.
+ */
+export interface IndexRef {
+  partition: number;
+  userId: string | null;
+}
+
 export interface StreamReader {
   readonly partitions: number;
+  partitionOf(userId: string): number;
   /** Entries of `partition` after `after` (exclusive) up to `upto` (inclusive), oldest first, at most `count`. */
   range(partition: number, after: string, upto: string, count: number): Promise<StreamEntry[]>;
   /** Bounds of every partition's stream, by partition; null for a stream that does not exist. */
   infoAll(): Promise<Array<StreamInfo | null>>;
+  /** Like range, on an index stream. */
+  indexRange(index: IndexRef, after: string, upto: string, count: number): Promise<StreamEntry[]>;
+  /** Like infoAll, for these index streams. */
+  indexInfo(indexes: readonly IndexRef[]): Promise<Array<StreamInfo | null>>;
+  /** The newest id of the index at or before `upto`, or null. */
+  indexLast(index: IndexRef, upto: string): Promise<string | null>;
 }
 
 export class StreamLog implements StreamReader {
@@ -38,6 +54,10 @@ export class StreamLog implements StreamReader {
     return this.keys.partitions;
   }
 
+  partitionOf(userId: string): number {
+    return this.keys.partitionOf(userId);
+  }
+
   async range(partition: number, after: string, upto: string, count: number): Promise<StreamEntry[]> {
     const key = this.keys.events(partition);
     const raw = (await this.redis.xrange(key, `(${after}`, upto, 'COUNT', count)) as RawStreamEntry[];
@@ -45,17 +65,47 @@ export class StreamLog implements StreamReader {
   }
 
   async infoAll(): Promise<Array<StreamInfo | null>> {
+    return this.infoOf(this.keys.allPartitions().map((p) => ({ key: this.keys.events(p), partition: p })));
+  }
+
+  async indexRange(index: IndexRef, after: string, upto: string, count: number): Promise<StreamEntry[]> {
+    const raw = (await this.redis.xrange(
+      this.indexKey(index),
+      `(${after}`,
+      upto,
+      'COUNT',
+      count,
+    )) as RawStreamEntry[];
+    return raw.map((entry) => parseStreamEntry(index.partition, entry));
+  }
+
+  async indexInfo(indexes: readonly IndexRef[]): Promise<Array<StreamInfo | null>> {
+    return this.infoOf(indexes.map((index) => ({ key: this.indexKey(index), partition: index.partition })));
+  }
+
+  async indexLast(index: IndexRef, upto: string): Promise<string | null> {
+    const raw = (await this.redis.xrevrange(this.indexKey(index), upto, '-', 'COUNT', 1)) as RawStreamEntry[];
+    return raw[0]?.[0] ?? null;
+  }
+
+  private indexKey(index: IndexRef): string {
+    return index.userId === null ? this.keys.catalogEvents() : this.keys.userEvents(index.userId);
+  }
+
+  private async infoOf(
+    streams: Array<{ key: string; partition: number }>,
+  ): Promise<Array<StreamInfo | null>> {
     // EXISTS next to XINFO tells "no stream yet" (XINFO then fails) from a real failure without reading error text.
     // One pipeline, or one per partition (slot) in a cluster.
     const results = await execGrouped(
       this.redis,
-      this.keys.allPartitions(),
-      (p) => p,
-      (pipeline, p) => pipeline.exists(this.keys.events(p)).xinfo('STREAM', this.keys.events(p)),
+      streams,
+      (s) => s.partition,
+      (pipeline, s) => pipeline.exists(s.key).xinfo('STREAM', s.key),
     );
-    return this.keys.allPartitions().map((p) => {
-      const [existsErr, exists] = results[2 * p] ?? [null, 0];
-      const [infoErr, reply] = results[2 * p + 1] ?? [null, null];
+    return streams.map((_, i) => {
+      const [existsErr, exists] = results[2 * i] ?? [null, 0];
+      const [infoErr, reply] = results[2 * i + 1] ?? [null, null];
       if (!infoErr) return parseInfo(reply as unknown[]);
       if (!existsErr && exists === 0) return null;
       throw infoErr;

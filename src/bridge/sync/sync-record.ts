@@ -38,7 +38,7 @@ export class SyncRecords {
     await runScript(
       this.redis,
       'recordSync',
-      [this.keys.user(userId), this.keys.events(p)],
+      [this.keys.user(userId), this.keys.events(p), this.keys.userEvents(userId)],
       [
         JSON.stringify(record),
         failedEvent ? '1' : '0',

@@ -84,6 +84,7 @@ export class UserStore {
       k.activityLog(next.id),
       k.pbxFence(p, fence?.connection ?? '-'),
       k.missedOfferLog(next.id),
+      k.userEvents(next.id),
     ];
     const args: Array<string | number> = [
       previous.version,

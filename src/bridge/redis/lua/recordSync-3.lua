@@ -1,7 +1,7 @@
 --[[
   Records the outcome of a PBX sync on the user (not a state change: no version bump) and, on a failure that is
   new, appends a pbx.sync.failed event to the user's partition stream.
-  KEYS[1] user hash   KEYS[2] partition event stream
+  KEYS[1] user hash   KEYS[2] partition event stream   KEYS[3] the user's event index (see commitUser)
   ARGV[1] sync record json  ARGV[2] "1" to append the event  ARGV[3] user id  ARGV[4] event json
   ARGV[5] stream max length  ARGV[6] wake-up channel  ARGV[7] partition
   Returns 1, or 0 when the user no longer exists (nothing written).
@@ -9,7 +9,9 @@
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'sync', ARGV[1])
 if ARGV[2] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'pbx.sync.failed', 'user', ARGV[3], 'data', ARGV[4])
+  local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'pbx.sync.failed', 'user', ARGV[3], 'data', ARGV[4])
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]
+  redis.pcall('XADD', KEYS[3], 'MINID', '~', oldest, id, 'type', 'pbx.sync.failed', 'user', ARGV[3], 'data', ARGV[4])
   redis.call('PUBLISH', ARGV[6], ARGV[7])
 end
 return 1
