@@ -303,6 +303,7 @@ export class Daemon {
       v1,
       root: [consoleRoutes()],
       docs: config.server.docs,
+      timeouts: config.server,
       ...(this.options.version ? { version: this.options.version } : {}),
     });
     this.app = app;

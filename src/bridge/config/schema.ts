@@ -17,8 +17,18 @@ const serverSchema = z
     shutdownTimeoutMs: durationMs.default(10_000),
     /** Serve the OpenAPI UI at /docs. */
     docs: z.boolean().default(true),
+    /** A request's headers and body must have arrived within this (else 408 and the connection is closed). */
+    requestTimeoutMs: durationMs.default(30_000),
+    /** A request's headers must have arrived within this. */
+    headersTimeoutMs: durationMs.default(10_000),
+    /** A connection without any traffic for this long is closed (SSE streams send a ping every 15 s). */
+    idleTimeoutMs: durationMs.min(20_000).default(120_000),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+    message: 'server.headersTimeoutMs must not be longer than server.requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  });
 
 const redisSchema = z
   .object({
