@@ -35,7 +35,8 @@ export const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
   REQUEST_TIMEOUT: {
     status: 408,
-    description: 'The request (headers and body) did not arrive within server.requestTimeoutMs; the connection is closed.',
+    description:
+      'The request (headers and body) did not arrive within server.requestTimeoutMs; the connection is closed.',
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
