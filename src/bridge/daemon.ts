@@ -23,6 +23,7 @@ import { reportRoutes } from './http/routes/reports.js';
 import { consoleRoutes } from './http/routes/console.js';
 import { meRoutes } from './http/routes/me.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { statusGaugeRefresher } from './status-gauge.js';
 import { createBlockingClient, createBullConnection, createCommandClient } from './redis/connection.js';
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
@@ -233,11 +234,16 @@ export class Daemon {
     this.onStop('event hub', () => events.stop());
     await events.start();
 
+    // /metrics needs no key: its Redis cost must not grow with the number of scrapers or of keys (status-gauge.ts).
+    const refreshStatusGauge = statusGaugeRefresher({
+      redis,
+      keys,
+      statusIds: async () => [...(await catalog.get()).keys()],
+      gauge: this.metrics.usersByStatus,
+    });
     this.metrics.beforeScrape.push(async () => {
-      const counts = await store.countByStatus();
-      this.metrics.usersByStatus.reset();
-      for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
+      await refreshStatusGauge();
     });
     const health = new Health(redis);
     this.parts = {
