@@ -297,7 +297,7 @@ export class Daemon {
         retryAfterSeconds: config.events.retryAfterSeconds,
         metrics: this.metrics,
       }),
-      reportRoutes({ store, catalog, clock }),
+      reportRoutes({ store, catalog, clock, gate: config.reports }),
       meRoutes(),
     ];
     const app = await buildApp({

@@ -47,6 +47,10 @@ export const ERROR_CATALOGUE = {
     description:
       'Too many event streams (or resumes) open for this key or on this daemon; retry after Retry-After seconds.',
   },
+  REPORTS_BUSY: {
+    status: 429,
+    description: 'Too many reports are running (reports.maxConcurrent) or waiting; retry after Retry-After seconds.',
+  },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are over 16 KiB.' },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },

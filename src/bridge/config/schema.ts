@@ -309,6 +309,20 @@ const eventsSchema = z
   })
   .strict();
 
+/** GET /v1/reports/*: reports read every user's history, so only a few run at once (README "Reports"). */
+const reportsSchema = z
+  .object({
+    /** Reports computed at the same time on this daemon. */
+    maxConcurrent: z.number().int().min(1).max(64).default(2),
+    /** Reports waiting for their turn; more are refused at once with 429 REPORTS_BUSY. */
+    maxQueued: z.number().int().min(0).max(1_000).default(4),
+    /** A report that waited this long without its turn is refused with 429 REPORTS_BUSY. */
+    queueTimeoutMs: durationMs.default(10_000),
+    /** Retry-After (seconds) of a 429 REPORTS_BUSY. */
+    retryAfterSeconds: z.number().int().min(1).max(3_600).default(5),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -327,6 +341,7 @@ export const configSchema = z
     log: logSchema.default(logSchema.parse({})),
     ha: haSchema.default(haSchema.parse({})),
     events: eventsSchema.default(eventsSchema.parse({})),
+    reports: reportsSchema.default(reportsSchema.parse({})),
     pbx: pbxSchema,
   })
   .strict();
