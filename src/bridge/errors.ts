@@ -49,7 +49,8 @@ export const ERROR_CATALOGUE = {
   },
   REPORTS_BUSY: {
     status: 429,
-    description: 'Too many reports are running (reports.maxConcurrent) or waiting; retry after Retry-After seconds.',
+    description:
+      'Too many reports are running (reports.maxConcurrent) or waiting; retry after Retry-After seconds.',
   },
   HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are over 16 KiB.' },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },

@@ -22,7 +22,9 @@ export async function countInStatuses(
   keys: Keys,
   statusIds: readonly string[],
 ): Promise<Map<string, number>> {
-  const cells = keys.allPartitions().flatMap((partition) => statusIds.map((status) => ({ partition, status })));
+  const cells = keys
+    .allPartitions()
+    .flatMap((partition) => statusIds.map((status) => ({ partition, status })));
   const results = await execGrouped(
     redis,
     cells,

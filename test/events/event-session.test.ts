@@ -63,9 +63,6 @@ class FakeFeed implements EventFeed, StreamReader {
       .filter((e) => compareStreamIds(e.id, after) > 0 && compareStreamIds(e.id, upto) <= 0)
       .slice(0, count);
   }
-  async indexInfo(indexes: readonly IndexRef[]): Promise<Array<StreamInfo | null>> {
-    return indexes.map((index) => info(this.indexed(index)));
-  }
   async indexLast(index: IndexRef, upto: string): Promise<string | null> {
     return (
       this.indexed(index)

@@ -2,6 +2,7 @@
  * GET /v1/events against the real daemon: limits on open streams (429 TOO_MANY_STREAMS with Retry-After), what an
  * agent's cursor shows, the agent's resume from its own index, and a cursor from the future.
  */
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeCursor } from '../../src/bridge/events/sse-cursor.js';
 import { StreamLimits } from '../../src/bridge/events/stream-limits.js';
@@ -118,6 +119,30 @@ describe("an agent's stream", () => {
     const resumedAfter = await connect(KEYS.agent, { lastEventId: seen.id as string });
     await resumedAfter.next(statusChange('u1', 'idle'));
     expect(resumedAfter.ofType('user.status.changed').map((e) => e.json.to)).toEqual(['idle']);
+  });
+
+  it("indexes the user's own entries beside the outbox, trimmed with the partition's window", async () => {
+    const keys = keysOf(d);
+    const redis = new Redis(inject('redisUrl'));
+    try {
+      await createUser(d, 'ix-1');
+      for (const status of ['active', 'idle', 'active']) await setStatus(d, 'ix-1', status);
+      const stream = keys.events(keys.partitionOf('ix-1'));
+      const indexed = await redis.zrange(keys.userEvents('ix-1'), 0, -1);
+      const own = (await redis.xrange(stream, '-', '+')).filter(
+        ([, f]) => f[3] === 'ix-1' && String(f[1]).startsWith('user.'),
+      );
+      expect([...indexed].sort()).toEqual(own.map(([id]) => id).sort());
+      // Once the window has moved past them, the next commit drops them from the index too.
+      const last = own[own.length - 1]?.[0] as string;
+      await redis.xtrim(stream, 'MINID', '=', `${Number(last.split('-')[0]) + 1}-0`);
+      await setStatus(d, 'ix-1', 'idle');
+      const left = await redis.zrange(keys.userEvents('ix-1'), 0, -1);
+      expect(left.length).toBeGreaterThan(0);
+      expect(left.every((id) => !indexed.includes(id))).toBe(true);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('answers a cursor from the future with cursor-invalid, then delivers live events', async () => {

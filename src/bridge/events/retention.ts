@@ -27,12 +27,6 @@ export function hasGap(seen: string, info: StreamInfo | null): boolean {
   return checkCursor(seen, info) !== 'ok';
 }
 
-/** An index is trimmed by length too: entries after the cursor may be gone although the partition has them. */
-function indexTrimmedPast(seen: string, info: StreamInfo | null): boolean {
-  if (!info || info.entriesAdded <= info.length) return false;
-  return info.firstId === null || compareStreamIds(seen, info.firstId) < 0;
-}
-
 export interface CursorReport {
   /** Partitions whose entries after the cursor may have been trimmed away. */
   gaps: number[];
@@ -40,7 +34,10 @@ export interface CursorReport {
   ahead: number[];
 }
 
-/** Checks `cursor` in every partition, or with `indexes` only in their partitions (and in the indexes too). */
+/**
+ * Checks `cursor` in every partition, or with `indexes` only in their partitions (an index is trimmed with its
+ * partition's window, so the partition's check covers it).
+ */
 export async function checkResume(
   log: StreamReader,
   cursor: Cursor,
@@ -53,14 +50,6 @@ export async function checkResume(
     const verdict = checkCursor(cursor[p] ?? ZERO_ID, infos[p] ?? null);
     if (verdict === 'gap') report.gaps.push(p);
     if (verdict === 'ahead') report.ahead.push(p);
-  }
-  if (indexes && indexes.length > 0) {
-    const indexInfos = await log.indexInfo(indexes);
-    indexes.forEach((index, i) => {
-      const p = index.partition;
-      if (report.ahead.includes(p) || report.gaps.includes(p)) return;
-      if (indexTrimmedPast(cursor[p] ?? ZERO_ID, indexInfos[i] ?? null)) report.gaps.push(p);
-    });
   }
   return report;
 }

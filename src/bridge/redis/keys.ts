@@ -65,13 +65,13 @@ export class Keys {
     return `${this.tag(this.partitionOf(userId))}:missed-offers:${userId}`;
   }
   /**
-   * The user's own entries of its partition stream, under the same ids (written beside them): an agent's SSE
-   * resume reads this instead of the whole partition. Trimmed to the partition's window and a length cap.
+   * Ids of the user's own entries of its partition stream (zset, score = the id's milliseconds), written beside
+   * them: an agent's SSE resume reads this instead of the whole partition. Trimmed to the partition's window.
    */
   userEvents(userId: string): string {
     return `${this.tag(this.partitionOf(userId))}:user-events:${userId}`;
   }
-  /** Catalog entries (status-type.changed) of partition 0's stream, under the same ids; the agents' other index. */
+  /** Ids of partition 0's catalog entries (status-type.changed), like userEvents; the agents' other index. */
   catalogEvents(): string {
     return `${this.tag(0)}:catalog-events`;
   }

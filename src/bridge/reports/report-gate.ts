@@ -36,7 +36,8 @@ export class ReportGate {
       this.running += 1;
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.options.maxQueued) return Promise.reject(busy('too many reports are running'));
+    if (this.waiting.length >= this.options.maxQueued)
+      return Promise.reject(busy('too many reports are running'));
     return new Promise((resolve, reject) => {
       const turn = () => {
         clearTimeout(timer);

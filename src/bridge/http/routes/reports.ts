@@ -18,7 +18,11 @@ export interface ReportRoutesDeps {
   gate?: Partial<ReportGateOptions> & { retryAfterSeconds?: number };
 }
 
-export const REPORT_GATE_DEFAULTS: ReportGateOptions = { maxConcurrent: 2, maxQueued: 4, queueTimeoutMs: 10_000 };
+export const REPORT_GATE_DEFAULTS: ReportGateOptions = {
+  maxConcurrent: 2,
+  maxQueued: 4,
+  queueTimeoutMs: 10_000,
+};
 
 const REPORT_READERS: AccessRule = { roles: ['admin', 'supervisor'] };
 
@@ -44,10 +48,13 @@ export const reportRoutes =
       async (request, reply) => {
         authorize(request, REPORT_READERS);
         const { format, ...window } = request.query;
-        const report = await gate.run(() => reports.build(window)).catch((err: unknown) => {
-          if (err instanceof ApiError && err.code === 'REPORTS_BUSY') reply.header('retry-after', retryAfter);
-          throw err;
-        });
+        const report = await gate
+          .run(() => reports.build(window))
+          .catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 'REPORTS_BUSY')
+              reply.header('retry-after', retryAfter);
+            throw err;
+          });
         if (format === 'json') return report;
         return (
           reply

@@ -7,8 +7,8 @@
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
   KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
-  KEYS[12] the user's event index stream: its public-ish (type "user.*") entries again, under the same ids, trimmed
-           to the partition stream's window (agents' SSE resume reads it instead of the whole partition)
+  KEYS[12] the user's event index (zset: member = stream id of each "user.*" entry, score = its milliseconds),
+           trimmed to the partition stream's window; an agent's SSE resume reads it instead of the whole partition
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -47,15 +47,19 @@ for m = 1, missed do redis.call('LPUSH', KEYS[11], ARGV[missedAt + m]) end
 if missed > 0 then redis.call('LTRIM', KEYS[11], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
 local i = missedAt + missed + 1
-local oldest = nil
+local indexed = false
 while i < #ARGV do
   local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
   ids[#ids + 1] = id
   if string.sub(ARGV[i], 1, 5) == 'user.' then
-    oldest = oldest or redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1][1]
-    redis.pcall('XADD', KEYS[12], 'MINID', '~', oldest, id, 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1])
+    redis.call('ZADD', KEYS[12], string.match(id, '^(%d+)'), id)
+    indexed = true
   end
   i = i + 2
+end
+if indexed then
+  local oldest = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1][1]
+  redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', '(' .. string.match(oldest, '^(%d+)'))
 end
 if #ids > 0 then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
 return ids

@@ -10,8 +10,9 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'sync', ARGV[1])
 if ARGV[2] == '1' then
   local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*', 'type', 'pbx.sync.failed', 'user', ARGV[3], 'data', ARGV[4])
+  redis.call('ZADD', KEYS[3], string.match(id, '^(%d+)'), id)
   local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]
-  redis.pcall('XADD', KEYS[3], 'MINID', '~', oldest, id, 'type', 'pbx.sync.failed', 'user', ARGV[3], 'data', ARGV[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. string.match(oldest, '^(%d+)'))
   redis.call('PUBLISH', ARGV[6], ARGV[7])
 end
 return 1
