@@ -284,7 +284,9 @@ describe('hostile SSE clients and slow bodies', () => {
     expect(quiet.failed + during.failed).toBe(0);
     expect(failedStreams).toBe(0);
     expect(replays).toBeGreaterThanOrEqual(AGENTS.length);
-    expect(percentile(during.ms, 99)).toBeLessThan(300);
+    // Generous bounds for a shared CI machine; before the indexes and limits: 0.4–1.7 s, with 503s.
+    expect(percentile(during.ms, 50)).toBeLessThan(100);
+    expect(percentile(during.ms, 99)).toBeLessThan(500);
   });
 
   it('slow bodies: 1,000 trickling unauthenticated sockets are answered and closed at once', async () => {
