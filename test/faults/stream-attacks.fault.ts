@@ -268,7 +268,8 @@ describe('hostile SSE clients and slow bodies', () => {
             failedStreams += 1;
         }
         sse?.close();
-        await pace(20, 60);
+        // Far more often than EventSource would (it waits the `retry:` hint, 3 s, before each reconnect).
+        await pace(100, 300);
       }
     });
     const during = await probe(size(60, 200));
