@@ -140,6 +140,9 @@ describe("an agent's stream", () => {
       const left = await redis.zrange(keys.userEvents('ix-1'), 0, -1);
       expect(left.length).toBeGreaterThan(0);
       expect(left.every((id) => !indexed.includes(id))).toBe(true);
+      // Deleting the user deletes its index.
+      expect((await d.request('admin', 'DELETE', '/v1/users/ix-1')).status).toBeLessThan(300);
+      expect(await redis.exists(keys.userEvents('ix-1'))).toBe(0);
     } finally {
       redis.disconnect();
     }

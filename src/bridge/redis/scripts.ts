@@ -11,7 +11,8 @@ import type { Redis } from 'ioredis';
 
 /**
  * 2: commitUser and deleteUser also keep the missed-offer log (one more key each).
- * 3: commitUser, recordSync and appendIndexedEvent also write the per-user / catalog event indexes.
+ * 3: commitUser, recordSync and appendIndexedEvent also write the per-user / catalog event indexes (deleteUser
+ *    removes the user's).
  */
 export const SCRIPT_VERSION = 3;
 

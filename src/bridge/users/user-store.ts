@@ -136,6 +136,7 @@ export class UserStore {
         k.inUpcoming(p, state.upcoming?.id ?? '-'),
         k.activityLog(state.id),
         k.missedOfferLog(state.id),
+        k.userEvents(state.id),
       ],
       [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
     );
