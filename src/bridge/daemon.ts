@@ -53,6 +53,8 @@ export interface DaemonParts {
   keys: Keys;
   users: UserService;
   store: UserStore;
+  /** The store reports read through (its own connection). */
+  reportStore: UserStore;
   statusTypes: StatusTypeStore;
   catalog: CatalogCache;
   timers: Timers;
@@ -119,6 +121,15 @@ export class Daemon {
     checkStatusReferences(references, await catalog.get());
 
     const store = new UserStore(redis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
+    // Reports read every user's history on a connection of their own: with auto-pipelining on one connection,
+    // agents' commits would queue behind a report's hundreds of reads.
+    const reportsRedis = createCommandClient(conn, log, 'reports');
+    this.onStop('reports redis', () => closeClient(reportsRedis));
+    await reportsRedis.connect();
+    const reportStore = new UserStore(reportsRedis, keys, {
       streamMaxLen: config.redis.streamMaxLen,
       historyMax: HISTORY_MAX,
     });
@@ -250,6 +261,7 @@ export class Daemon {
       keys,
       users,
       store,
+      reportStore,
       statusTypes,
       catalog,
       timers,
@@ -297,7 +309,7 @@ export class Daemon {
         retryAfterSeconds: config.events.retryAfterSeconds,
         metrics: this.metrics,
       }),
-      reportRoutes({ store, catalog, clock, gate: config.reports }),
+      reportRoutes({ store: reportStore, catalog, clock, gate: config.reports }),
       meRoutes(),
     ];
     const app = await buildApp({

@@ -4,6 +4,8 @@
  *   bounded, the stalled clients are cut off within the drain deadline, a client that reads misses nothing.
  * - Replay flood: 40 agent streams resuming from the very beginning, again and again, while another client's
  *   status changes are timed: their latency stays near the quiet figure, and none fails.
+ * - Report storm: eight concurrent 93-day reports over many users; agents' writes stay fast (reports beyond
+ *   reports.maxConcurrent + maxQueued are refused with 429 REPORTS_BUSY).
  * - Slow bodies: 1,000 unauthenticated sockets declaring a large body and trickling it are answered and closed at
  *   once; the daemon keeps answering.
  */
@@ -288,6 +290,47 @@ describe('hostile SSE clients and slow bodies', () => {
     // Generous bounds for a shared CI machine; before the indexes and limits: 0.4–1.7 s, with 503s.
     expect(percentile(during.ms, 50)).toBeLessThan(100);
     expect(percentile(during.ms, 99)).toBeLessThan(500);
+  });
+
+  it('report storm: eight concurrent 93-day reports over many users do not slow agent writes', async () => {
+    const users = size(1_000, 10_000);
+    let created = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (created < users) {
+          const id = `r${created++}`;
+          await must(base, 'PUT', `/v1/users/${id}`, { displayName: `Report user ${id}` });
+        }
+      }),
+    );
+    const quiet = await probe(size(40, 100));
+    const now = Date.now();
+    const window = `from=${new Date(now - 93 * 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`;
+    const started = Date.now();
+    const reports = Promise.all(
+      Array.from({ length: 8 }, () =>
+        call(base, KEYS.supervisor, 'GET', `/v1/reports/time-in-status?${window}`, undefined, 60_000),
+      ),
+    );
+    const during = await probe(size(40, 100));
+    const answers = await reports;
+    const reportsMs = Date.now() - started;
+    const byStatus = answers.reduce<Record<string, number>>(
+      (counts, a) => ({ ...counts, [a.status]: (counts[a.status] ?? 0) + 1 }),
+      {},
+    );
+    figure(
+      `report storm: 8 concurrent 93-day reports over ${users + 81} users answered ${JSON.stringify(byStatus)} ` +
+        `within ${reportsMs} ms (slowest ${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms); status changes ` +
+        `quiet p50 ${percentile(quiet.ms, 50).toFixed(1)} / p99 ${percentile(quiet.ms, 99).toFixed(1)} ms, ` +
+        `during p50 ${percentile(during.ms, 50).toFixed(1)} / p99 ${percentile(during.ms, 99).toFixed(1)} ms, ` +
+        `${quiet.failed + during.failed} failed`,
+    );
+    expect(quiet.failed + during.failed).toBe(0);
+    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+    expect(answers.some((a) => a.status === 200)).toBe(true);
+    for (const a of answers.filter((r) => r.status === 429)) expect(a.body.error.code).toBe('REPORTS_BUSY');
+    expect(percentile(during.ms, 50)).toBeLessThan(100);
   });
 
   it('slow bodies: 1,000 trickling unauthenticated sockets are answered and closed at once', async () => {

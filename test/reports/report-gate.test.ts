@@ -50,7 +50,7 @@ describe('GET /v1/reports/time-in-status under load', () => {
   afterAll(async () => d?.stop());
 
   it('answers 429 REPORTS_BUSY with Retry-After while the one allowed report runs', async () => {
-    const store = d.daemon.parts!.store;
+    const store = d.daemon.parts!.reportStore;
     const pageIds = store.pageIds.bind(store);
     let release: () => void = () => undefined;
     const blocked = new Promise<void>((resolve) => (release = resolve));

@@ -18,6 +18,8 @@ export interface ReportRoutesDeps {
   gate?: Partial<ReportGateOptions> & { retryAfterSeconds?: number };
 }
 
+const REPORT_PAGE_SIZE = 50;
+
 export const REPORT_GATE_DEFAULTS: ReportGateOptions = {
   maxConcurrent: 2,
   maxQueued: 4,
@@ -29,7 +31,8 @@ const REPORT_READERS: AccessRule = { roles: ['admin', 'supervisor'] };
 export const reportRoutes =
   (deps: ReportRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const reports = new TimeInStatusReports(deps.store, deps.catalog, deps.clock);
+    // Small pages: each page's reads and arithmetic are one uninterrupted stretch of the event loop (see everyUser).
+    const reports = new TimeInStatusReports(deps.store, deps.catalog, deps.clock, REPORT_PAGE_SIZE);
     const gate = new ReportGate({ ...REPORT_GATE_DEFAULTS, ...deps.gate });
     const retryAfter = String(deps.gate?.retryAfterSeconds ?? 5);
 
