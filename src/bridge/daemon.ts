@@ -10,12 +10,15 @@ import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
 import { OverageReplanner } from './catalog/overage-replan.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
+import { applyConfiguredCatalog, CatalogImporter } from './catalog/catalog-import.js';
+import { catalogEntries } from './catalog/catalog-plan.js';
 import type { Config, PbxConfig } from './config/schema.js';
-import { checkStatusReferences, statusReferences } from './config/status-references.js';
+import { checkStatusReferences, fieldsNaming, statusReferences } from './config/status-references.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
 import { statusTypeRoutes } from './http/routes/status-types.js';
+import { statusTypeCatalogRoutes } from './http/routes/status-type-catalog.js';
 import { userRoutes } from './http/routes/users.js';
 import { EventHub } from './events/event-hub.js';
 import { eventRoutes } from './http/routes/events.js';
@@ -35,6 +38,8 @@ import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry } from './sync/pbx-registry.js';
 import { DaemonRoster } from './ha/daemon-roster.js';
 import { createIdentity } from './ha/identity.js';
+import { desiredFingerprint, desiredOptionsOf } from './sync/desired.js';
+import { SyncIndex } from './sync/sync-index.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
@@ -111,13 +116,32 @@ export class Daemon {
     const statusTypes = new StatusTypeStore(redis, keys, clock, config.redis.streamMaxLen);
     const seeded = await statusTypes.seedBuiltIns();
     if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
+    const store = new UserStore(redis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
+    const references = statusReferences(config);
+    const importer = new CatalogImporter({
+      store: statusTypes,
+      usage: (id) => store.statusTypeUsage(id),
+      configFields: (id) => fieldsNaming(references, id),
+      queueModeFallback: config.sync.queueMode,
+      clock,
+    });
+    // The configuration's catalogue (statusTypes:), before anything reads the catalog or checks references to it.
+    if (config.statusTypes) {
+      await applyConfiguredCatalog(
+        importer,
+        catalogEntries(config.statusTypes),
+        log.child({ component: 'catalog' }),
+      );
+    }
 
     const subscriber = createBlockingClient(conn, log, 'catalog-subscriber');
     this.onStop('catalog subscriber', () => closeClient(subscriber));
     const catalog = new CatalogCache(statusTypes, subscriber, keys, log.child({ component: 'catalog' }));
     await catalog.start();
     // Every status type the configuration names must exist, before anything can use one.
-    const references = statusReferences(config);
     checkStatusReferences(references, await catalog.get());
 
     const store = new UserStore(redis, keys, {
@@ -133,6 +157,7 @@ export class Daemon {
       streamMaxLen: config.redis.streamMaxLen,
       historyMax: HISTORY_MAX,
     });
+    const syncDesiredOptions = desiredOptionsOf(config.sync);
     const users = new UserService(
       store,
       catalog,
@@ -140,6 +165,7 @@ export class Daemon {
       this.metrics,
       log.child({ component: 'users' }),
       clock,
+      (state, catalog, now) => desiredFingerprint(state, catalog, syncDesiredOptions, now),
     );
 
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
@@ -157,7 +183,13 @@ export class Daemon {
     timers.start();
 
     // PBX connections and the sync pipeline
-    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
+    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen, clock);
+    const syncIndex = new SyncIndex(
+      redis,
+      keys,
+      config.pbx.map((c) => c.id),
+      clock,
+    );
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
     // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
     const identity = createIdentity(config.ha.nodeName);
@@ -255,6 +287,11 @@ export class Daemon {
     this.metrics.beforeScrape.push(async () => {
       pbx.check(); // refreshes the PBX connection gauges
       await refreshStatusGauge();
+      for (const c of await syncIndex.summary()) {
+        this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
+        this.metrics.syncPendingOldest.set({ pbx: c.connection }, c.oldestPendingSeconds);
+        this.metrics.syncFailedUsers.set({ pbx: c.connection }, c.failed);
+      }
     });
     const health = new Health(redis);
     this.parts = {
@@ -283,6 +320,7 @@ export class Daemon {
         configReferences: references,
         queueModeFallback: config.sync.queueMode,
       }),
+      statusTypeCatalogRoutes({ importer }),
       userRoutes({
         users,
         store,
@@ -290,6 +328,7 @@ export class Daemon {
         defaultShiftStatus: config.status.defaultOnShiftStart,
         clock,
         syncRecord: (id) => records.view(id),
+        usersInSyncState: (state) => syncIndex.userIds(state),
       }),
       pbxRoutes({
         report: () => pbx.report(),

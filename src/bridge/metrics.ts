@@ -49,8 +49,26 @@ export function createMetrics() {
   });
   const syncJobs = new Counter({
     name: 'pb_sync_jobs_total',
-    help: 'PBX sync jobs by connection and outcome (in-sync, retry, failed)',
+    help: 'PBX sync jobs by connection and outcome (in-sync, superseded by a newer change, retry, failed)',
     labelNames: ['pbx', 'outcome'] as const,
+    registers: [registry],
+  });
+  const syncPendingUsers = new Gauge({
+    name: 'pb_sync_pending_users',
+    help: 'Users whose PBX sync is pending (a committed change not yet applied), by connection',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncPendingOldest = new Gauge({
+    name: 'pb_sync_pending_oldest_seconds',
+    help: 'How long the longest-pending user of a connection has been pending (0: none pending)',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncFailedUsers = new Gauge({
+    name: 'pb_sync_failed_users',
+    help: 'Users whose PBX sync failed (retry budget spent or a permanent error), by connection',
+    labelNames: ['pbx'] as const,
     registers: [registry],
   });
   const pbxConnected = new Gauge({
@@ -106,6 +124,9 @@ export function createMetrics() {
     commitRetries,
     timerLag,
     syncJobs,
+    syncPendingUsers,
+    syncPendingOldest,
+    syncFailedUsers,
     pbxConnected,
     leaseChanges,
     eventToApply,

@@ -86,6 +86,16 @@ export class Keys {
   inUpcoming(partition: number, statusId: string): string {
     return `${this.tag(partition)}:in-upcoming:${statusId}`;
   }
+  /**
+   * Users of a PBX connection whose sync state is pending (scored by since, ms) or failed (scored by when it
+   * failed): written by commitUser and recordSync in the same step as the state, read by metrics and listings.
+   */
+  syncPending(partition: number, connection: string): string {
+    return `${this.tag(partition)}:sync-pending:${connection}`;
+  }
+  syncFailed(partition: number, connection: string): string {
+    return `${this.tag(partition)}:sync-failed:${connection}`;
+  }
   events(partition: number): string {
     return `${this.tag(partition)}:events`;
   }
