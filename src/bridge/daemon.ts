@@ -144,10 +144,6 @@ export class Daemon {
     // Every status type the configuration names must exist, before anything can use one.
     checkStatusReferences(references, await catalog.get());
 
-    const store = new UserStore(redis, keys, {
-      streamMaxLen: config.redis.streamMaxLen,
-      historyMax: HISTORY_MAX,
-    });
     // Reports read every user's history on a connection of their own: with auto-pipelining on one connection,
     // agents' commits would queue behind a report's hundreds of reads.
     const reportsRedis = createCommandClient(conn, log, 'reports');
