@@ -265,7 +265,7 @@ export class SyncPipeline {
     await this.deps.records.markPushing(userId, { ...details, pushed: desired }, basis);
     let changed: string[];
     try {
-      ({ changed } = await adapter.apply(target, desired));
+      ({ changed } = await adapter.apply(target, desired, { verify: force })); // forced: read the PBX, trust no cache
     } catch (err) {
       await this.onApplyError(userId, pbx.connection, previous, basis, err, lastAttempt);
       return [];
