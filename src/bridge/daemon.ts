@@ -27,6 +27,7 @@ import { reportRoutes } from './http/routes/reports.js';
 import { consoleRoutes } from './http/routes/console.js';
 import { meRoutes } from './http/routes/me.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { statusGaugeRefresher } from './status-gauge.js';
 import { createBlockingClient, createBullConnection, createCommandClient } from './redis/connection.js';
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
@@ -58,6 +59,8 @@ export interface DaemonParts {
   keys: Keys;
   users: UserService;
   store: UserStore;
+  /** The store reports read through (its own connection). */
+  reportStore: UserStore;
   statusTypes: StatusTypeStore;
   catalog: CatalogCache;
   timers: Timers;
@@ -158,6 +161,15 @@ export class Daemon {
     await seedGuard.start();
     this.onStop('seed guard', async () => seedGuard.stop());
 
+    // Reports read every user's history on a connection of their own: with auto-pipelining on one connection,
+    // agents' commits would queue behind a report's hundreds of reads.
+    const reportsRedis = createCommandClient(conn, log, 'reports');
+    this.onStop('reports redis', () => closeClient(reportsRedis));
+    await reportsRedis.connect();
+    const reportStore = new UserStore(reportsRedis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
     const syncDesiredOptions = desiredOptionsOf(config.sync);
     const users = new UserService(
       store,
@@ -278,11 +290,16 @@ export class Daemon {
     this.onStop('event hub', () => events.stop());
     await events.start();
 
+    // /metrics needs no key: its Redis cost must not grow with the number of scrapers or of keys (status-gauge.ts).
+    const refreshStatusGauge = statusGaugeRefresher({
+      redis,
+      keys,
+      statusIds: async () => [...(await catalog.get()).keys()],
+      gauge: this.metrics.usersByStatus,
+    });
     this.metrics.beforeScrape.push(async () => {
-      const counts = await store.countByStatus();
-      this.metrics.usersByStatus.reset();
-      for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
+      await refreshStatusGauge();
       for (const c of await syncIndex.summary()) {
         this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
         this.metrics.syncPendingOldest.set({ pbx: c.connection }, c.oldestPendingSeconds);
@@ -294,6 +311,7 @@ export class Daemon {
       keys,
       users,
       store,
+      reportStore,
       statusTypes,
       catalog,
       timers,
@@ -332,8 +350,19 @@ export class Daemon {
         capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
         roster: () => roster.read(),
       }),
-      eventRoutes({ feed: events }),
-      reportRoutes({ store, catalog, clock }),
+      eventRoutes({
+        feed: events,
+        session: {
+          maxBacklogBytes: config.events.maxBacklogBytes,
+          maxHeldBytes: config.events.maxHeldBytes,
+          drainTimeoutMs: config.events.drainTimeoutMs,
+          replayTimeoutMs: config.events.replayTimeoutMs,
+        },
+        limits: config.events,
+        retryAfterSeconds: config.events.retryAfterSeconds,
+        metrics: this.metrics,
+      }),
+      reportRoutes({ store: reportStore, catalog, clock, gate: config.reports }),
       meRoutes(),
     ];
     const app = await buildApp({
@@ -345,6 +374,7 @@ export class Daemon {
       v1,
       root: [consoleRoutes()],
       docs: config.server.docs,
+      timeouts: config.server,
       ...(this.options.version ? { version: this.options.version } : {}),
     });
     this.app = app;

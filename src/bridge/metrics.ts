@@ -89,6 +89,28 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const sseSessions = new Gauge({
+    name: 'pb_sse_sessions',
+    help: 'Open SSE streams (GET /v1/events) on this daemon',
+    registers: [registry],
+  });
+  const sseReplays = new Gauge({
+    name: 'pb_sse_replays',
+    help: 'SSE streams catching up after Last-Event-ID right now',
+    registers: [registry],
+  });
+  const sseCutOffs = new Counter({
+    name: 'pb_sse_cutoffs_total',
+    help: 'SSE clients disconnected for not keeping up, by reason (backlog, drain-timeout, replay-timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const sseRefused = new Counter({
+    name: 'pb_sse_refused_total',
+    help: 'SSE streams refused with 429 TOO_MANY_STREAMS, by limit reached',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
   /** Refreshers run just before each scrape, for gauges that are read from Redis rather than counted. */
   const beforeScrape: Array<() => Promise<void>> = [];
   return {
@@ -108,6 +130,10 @@ export function createMetrics() {
     pbxConnected,
     leaseChanges,
     eventToApply,
+    sseSessions,
+    sseReplays,
+    sseCutOffs,
+    sseRefused,
   };
 }
 

@@ -68,6 +68,17 @@ export class Keys {
   missedOfferLog(userId: string): string {
     return `${this.tag(this.partitionOf(userId))}:missed-offers:${userId}`;
   }
+  /**
+   * Ids of the user's own entries of its partition stream (zset, score = the id's milliseconds), written beside
+   * them: an agent's SSE resume reads this instead of the whole partition. Trimmed to the partition's window.
+   */
+  userEvents(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:user-events:${userId}`;
+  }
+  /** Ids of partition 0's catalog entries (status-type.changed), like userEvents; the agents' other index. */
+  catalogEvents(): string {
+    return `${this.tag(0)}:catalog-events`;
+  }
 
   // Per partition
   userIndex(partition: number): string {

@@ -112,6 +112,7 @@ export class SyncRecords {
         this.keys.events(p),
         this.keys.syncPending(p, connection),
         this.keys.syncFailed(p, connection),
+        this.keys.userEvents(userId),
       ],
       [
         step,

@@ -128,6 +128,7 @@ export class UserStore {
       k.pbxFence(p, fence?.connection ?? '-'),
       k.missedOfferLog(next.id),
       ...syncIndexKeys(k, p, previous, next),
+      k.userEvents(next.id),
       k.typeGone(p, next.status.id),
       k.typeGone(p, newUp ?? '-'),
     ];
@@ -186,6 +187,7 @@ export class UserStore {
         k.missedOfferLog(state.id),
         k.syncPending(p, state.directory.pbx?.connection ?? '-'),
         k.syncFailed(p, state.directory.pbx?.connection ?? '-'),
+        k.userEvents(state.id),
       ],
       [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
     );

@@ -7,6 +7,7 @@
   settings; its own sync follows, and the state stays pending.
   KEYS[1] user hash   KEYS[2] partition event stream
   KEYS[3] pending-sync set and KEYS[4] failed-sync set of the user's PBX connection in the partition
+  KEYS[5] the user's event index (see commitUser)
   ARGV[1] step: "pushing" (about to apply), "applied" (the PBX has these settings), "retrying" (failed, retried
           later), "failed" (failed for good)
   ARGV[2] sync record json (details: lastError, syncedAt, unsupported, fingerprint applied, pushed, connection)
@@ -49,7 +50,10 @@ if sync[3] ~= 'failed' then redis.call('HSET', user, 'syncState', 'failed', 'syn
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZADD', KEYS[4], 'NX', now, id)
 if ARGV[6] == '1' then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '*', 'type', 'pbx.sync.failed', 'user', id, 'data', ARGV[8])
+  local entry = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[9], '*', 'type', 'pbx.sync.failed', 'user', id, 'data', ARGV[8])
+  redis.call('ZADD', KEYS[5], string.match(entry, '^(%d+)'), entry)
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1][1]
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. string.match(oldest, '^(%d+)'))
   redis.call('PUBLISH', ARGV[10], ARGV[11])
 end
 return 'failed'

@@ -9,7 +9,9 @@
   KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
   KEYS[12] pending-sync set of the user's PBX connection in this partition, KEYS[13] its failed-sync set
   KEYS[14] pending-sync set of the connection before the change, KEYS[15] its failed-sync set (issue 17)
-  KEYS[16] the partition's "gone" mark of the new status's type, KEYS[17] that of the new upcoming's type (issue 13)
+  KEYS[16] the user's event index (zset: member = stream id of each "user.*" entry, score = its milliseconds),
+           trimmed to the partition stream's window; an agent's SSE resume reads it instead of the whole partition
+  KEYS[17] the partition's "gone" mark of the new status's type, KEYS[18] that of the new upcoming's type (issue 13)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -30,10 +32,10 @@
 if ARGV[12] ~= '' and tonumber(redis.call('GET', KEYS[10]) or '0') > tonumber(ARGV[12]) then return -2 end
 local current = redis.call('HGET', KEYS[1], 'v')
 if (current or '0') ~= ARGV[1] then return -1 end
--- begin issue 13: no one enters a deleted type (the delete's in-use check and this check are atomic per partition)
-if ARGV[9] == '1' and redis.call('EXISTS', KEYS[16]) == 1 then return -3 end
-if ARGV[11] == '1' and redis.call('EXISTS', KEYS[17]) == 1 then return -3 end
--- end issue 13
+-- begin issue 13 (delete race): no one enters a deleted type (the delete's in-use check and this are atomic per partition)
+if ARGV[9] == '1' and redis.call('EXISTS', KEYS[17]) == 1 then return -3 end
+if ARGV[11] == '1' and redis.call('EXISTS', KEYS[18]) == 1 then return -3 end
+-- end issue 13 (delete race)
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'v', ARGV[3])
 redis.call('ZADD', KEYS[3], 0, ARGV[4])
 if ARGV[9] == '1' then
@@ -73,9 +75,21 @@ for m = 1, missed do redis.call('LPUSH', KEYS[11], ARGV[missedAt + m]) end
 if missed > 0 then redis.call('LTRIM', KEYS[11], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
 local i = missedAt + missed + 1
+-- begin issue 13 (event index)
+local indexed = false
 while i < #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
+  local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
+  ids[#ids + 1] = id
+  if string.sub(ARGV[i], 1, 5) == 'user.' then
+    redis.call('ZADD', KEYS[16], string.match(id, '^(%d+)'), id)
+    indexed = true
+  end
   i = i + 2
 end
+if indexed then
+  local oldest = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1][1]
+  redis.call('ZREMRANGEBYSCORE', KEYS[16], '-inf', '(' .. string.match(oldest, '^(%d+)'))
+end
+-- end issue 13
 if #ids > 0 then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
 return ids
