@@ -187,6 +187,8 @@ export class Daemon {
           log.child({ component: 'sync' }),
           clock,
         ),
+        blockingClient: (name) => createBlockingClient(conn, log, name),
+        consumerName: identity.owner,
       },
       config.pbx.map((c) => c.id),
       config.sync,
@@ -197,7 +199,6 @@ export class Daemon {
     const outboxHandlers: OutboxHandler[] = [
       timers.onOutboxEntry,
       extensions.onOutboxEntry,
-      sync.onOutboxEntry,
       replanner.onOutboxEntry,
     ];
     const dispatcherClient = createBlockingClient(conn, log, 'outbox-dispatcher');
