@@ -52,6 +52,7 @@ async function commit(
 function consumer(keys: Keys, syncOne: (userId: string) => Promise<void>, claimIdleMs = 5000) {
   const c = new OutboxSyncConsumer(
     new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null }),
+    redis,
     keys,
     'main',
     `c-${consumers.length}`,

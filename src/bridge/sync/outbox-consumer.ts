@@ -62,8 +62,13 @@ export class OutboxSyncConsumer {
   private waker: StreamWaker | undefined;
   private wakeReader: (() => void) | undefined;
 
+  /**
+   * `redis` is this consumer's own connection (it blocks in XREADGROUP); acknowledgements go over `commands`, the
+   * shared command connection, so that they are not queued behind a blocked read.
+   */
   constructor(
     private readonly redis: Redis,
+    private readonly commands: Redis,
     private readonly keys: Keys,
     private readonly connection: string,
     consumer: string,
@@ -290,7 +295,7 @@ export class OutboxSyncConsumer {
     await Promise.all(
       batches.map(([stream, ids]) =>
         // A lost acknowledgement only means the entry is synced again (it is claimed once idle).
-        this.redis.xack(stream, this.group, ...ids).catch(() => undefined),
+        this.commands.xack(stream, this.group, ...ids).catch(() => undefined),
       ),
     );
   }

@@ -62,6 +62,13 @@ export interface SyncOptions {
 
 class UserBusy extends Error {}
 
+/** A user's sync lock, held, with what was read right after taking it. */
+interface Locked {
+  state: UserState | null;
+  previous: StoredSync | null;
+  release: () => Promise<void>;
+}
+
 export interface SyncCounts {
   waiting: number;
   delayed: number;
@@ -176,6 +183,7 @@ export class SyncPipeline {
     this.workers.set(connection, worker);
     const consumer = new OutboxSyncConsumer(
       this.deps.blockingClient(`sync-outbox-${connection}`),
+      this.deps.redis,
       this.deps.keys,
       connection,
       this.deps.consumerName,
@@ -256,9 +264,9 @@ export class SyncPipeline {
   private async syncChange(connection: string, userId: string): Promise<void> {
     const lastAttempt = this.options.attempts <= 1;
     const retry = { delayMs: this.options.backoffMs, attempts: Math.max(1, this.options.attempts - 1) };
-    let token: string;
+    let locked: Locked;
     try {
-      token = await this.lock(userId);
+      locked = await this.lockAndRead(userId);
     } catch (err) {
       if (!(err instanceof UserBusy)) throw err;
       // Another worker (a reconcile job, or the previous holder) syncs the user right now; it may have read the
@@ -267,13 +275,13 @@ export class SyncPipeline {
     }
     let again = false;
     try {
-      await this.syncLocked(userId, false, lastAttempt);
+      await this.syncLocked(userId, false, lastAttempt, locked);
     } catch (err) {
       if (err instanceof UnrecoverableError) return; // recorded as failed
       if (!(err instanceof PbxError && err.retryable)) throw err;
       again = true;
     } finally {
-      await this.unlock(userId, token).catch(() => undefined);
+      await locked.release().catch(() => undefined);
     }
     // After the unlock: the retry must not find the user locked by this very attempt.
     if (again) await this.enqueue(connection, userId, false, randomUUID(), retry);
@@ -281,24 +289,27 @@ export class SyncPipeline {
 
   private async sync(job: Job<SyncJob>): Promise<void> {
     const { userId, force, revert } = job.data;
-    const token = await this.lock(userId);
+    const locked = await this.lockAndRead(userId);
     try {
       // A retry of a change carries the attempts left after the outbox consumer's own (first) one.
       const attempts = job.opts.attempts ?? this.options.attempts;
-      const changed = await this.syncLocked(userId, force, job.attemptsMade + 1 >= attempts);
+      const changed = await this.syncLocked(userId, force, job.attemptsMade + 1 >= attempts, locked);
       if (revert && changed.some((setting) => revert.settings.includes(setting)))
         await this.deps.notices.publish(revert);
     } finally {
-      await this.unlock(userId, token);
+      await locked.release();
     }
   }
 
   /** The settings written (ApplyResult.changed); none when coalesced, skipped or failed. */
-  private async syncLocked(userId: string, force: boolean, lastAttempt: boolean): Promise<string[]> {
-    const state = await this.deps.store.load(userId);
+  private async syncLocked(
+    userId: string,
+    force: boolean,
+    lastAttempt: boolean,
+    { state, previous, release }: Locked,
+  ): Promise<string[]> {
     const pbx = state?.directory.pbx;
     if (!state || !pbx) return [];
-    const previous = await this.deps.records.get(userId);
     // The lease moved away while this job waited: fail over to the retry (the new holder works the queue).
     const adapter = this.deps.adapterOf(pbx.connection);
     if (!adapter)
@@ -332,7 +343,9 @@ export class SyncPipeline {
       pushed: desired,
       connection: pbx.connection,
     };
-    await this.deps.records.put(userId, record);
+    // Perf: the record and the unlock leave in one write (same connection, so Redis runs them in this order).
+    // Perf: the record and the unlock leave in one write (same connection, so Redis runs them in this order).
+    await Promise.all([this.deps.records.put(userId, record), release()]);
     this.deps.metrics.syncJobs.inc({ pbx: pbx.connection, outcome: 'in-sync' });
     return changed;
   }
@@ -393,15 +406,34 @@ export class SyncPipeline {
     };
   }
 
-  private async lock(userId: string): Promise<string> {
+  /**
+   * Takes the user's sync lock and reads the state and sync record in the same write: one connection, so Redis
+   * runs the reads after the lock is taken (what a lock-then-read did in three round trips). `release` is
+   * idempotent, so the success path can send it together with the final record.
+   */
+  private async lockAndRead(userId: string): Promise<Locked> {
     const token = randomUUID();
-    const ok = await this.deps.redis.set(this.deps.keys.syncLock(userId), token, 'PX', 30_000, 'NX');
-    if (ok !== 'OK') throw new UserBusy(`user ${userId} is being synced by another worker`); // retried by BullMQ
-    return token;
-  }
-
-  private async unlock(userId: string, token: string): Promise<void> {
-    await runScript(this.deps.redis, 'releaseLock', [this.deps.keys.syncLock(userId)], [token]);
+    const lockKey = this.deps.keys.syncLock(userId);
+    const [ok, state, previous] = await Promise.allSettled([
+      this.deps.redis.set(lockKey, token, 'PX', 30_000, 'NX'),
+      this.deps.store.load(userId),
+      this.deps.records.get(userId),
+    ]);
+    if (ok.status === 'rejected') throw ok.reason;
+    if (ok.value !== 'OK') throw new UserBusy(`user ${userId} is being synced by another worker`); // retried later
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> =>
+      (released ??= runScript(this.deps.redis, 'releaseLock', [lockKey], [token]).then(() => undefined));
+    const failed = [state, previous].find((r) => r.status === 'rejected');
+    if (failed) {
+      await release().catch(() => undefined);
+      throw failed.reason;
+    }
+    return {
+      state: (state as PromiseFulfilledResult<UserState | null>).value,
+      previous: (previous as PromiseFulfilledResult<StoredSync | null>).value,
+      release,
+    };
   }
 }
 
