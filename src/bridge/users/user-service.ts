@@ -27,6 +27,11 @@ export interface ExecuteOptions {
   expectedVersion?: number | undefined;
   /** PBX-originated commands carry their connection holder's fencing token (see ha/lease.ts). */
   fence?: Fence | undefined;
+  /**
+   * Called right after the commit script has been sent, before its reply: a read issued now leaves in the same
+   * write and runs right after the commit (the reply's sync record, without a round trip of its own).
+   */
+  onCommitSent?: (() => void) | undefined;
 }
 
 /** A newer daemon holds the PBX connection this command came from: the command must not be applied. */
@@ -81,12 +86,14 @@ export class UserService {
       if (!result.changed) return { state, changed: false, events: [] };
       const now = this.clock().toISOString();
       const timerEntries = result.timers.map((t) => timerEntry(now, t));
-      const outcome = await this.store.commit(
+      const committing = this.store.commit(
         state,
         result.next,
         [...result.events, ...timerEntries],
         options.fence,
       );
+      options.onCommitSent?.();
+      const outcome = await committing;
       if (!outcome.ok && outcome.reason === 'fenced' && options.fence) throw new FencedError(options.fence);
       if (outcome.ok) {
         this.record(result.events);
