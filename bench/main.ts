@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { burst } from './scenarios/burst.js';
 import { deferred } from './scenarios/deferred.js';
+import { multi } from './scenarios/multi.js';
 import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup.js';
@@ -21,6 +22,7 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   deferred,
   burst,
   scale,
+  multi,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[]; cpuProf: boolean } {

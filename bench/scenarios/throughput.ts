@@ -33,7 +33,7 @@ interface Run {
  * `statusOf` (0: active, as created; 1: idle) is kept by the caller across runs, so that every request of every run
  * selects the other status: a real change.
  */
-function load(
+export function load(
   url: string,
   ids: readonly string[],
   statusOf: Uint8Array,
