@@ -217,6 +217,7 @@ export class Daemon {
     const outboxHandlers: OutboxHandler[] = [
       timers.onOutboxEntry,
       extensions.onOutboxEntry,
+      sync.onOutboxEntry,
       replanner.onOutboxEntry,
     ];
     const dispatcherClient = createBlockingClient(conn, log, 'outbox-dispatcher');

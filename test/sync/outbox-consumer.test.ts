@@ -14,6 +14,7 @@ import {
   syncGroupName,
 } from '../../src/bridge/sync/outbox-consumer.js';
 import { SYNC_TRIGGERS } from '../../src/bridge/sync/sync-worker.js';
+import { startTestDaemon } from '../harness/daemon.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -123,5 +124,25 @@ describe('outbox sync consumer', () => {
       timeoutMs: 2000,
     });
     expect(synced.sort()).toEqual(['u1', 'u2']);
+  });
+
+  it('records a change of a user on a connection that is not configured as a failed sync (no holder reads it)', async () => {
+    const d = await startTestDaemon({ redisUrl: url });
+    try {
+      await d.request('admin', 'PUT', '/v1/users/u1', {
+        displayName: 'u1',
+        pbx: { connection: 'nowhere', extension: '1001' },
+      });
+      const sync = await waitFor(
+        async () => {
+          const s = (await d.request('admin', 'GET', '/v1/users/u1')).body.pbx?.sync;
+          return s?.state === 'failed' ? s : null;
+        },
+        { what: 'failed sync record' },
+      );
+      expect(sync.lastError.code).toBe('PBX_UNKNOWN_VALUE');
+    } finally {
+      await d.stop();
+    }
   });
 });

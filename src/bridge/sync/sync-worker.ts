@@ -18,6 +18,7 @@ import type { UserState } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import type { Metrics } from '../metrics.js';
 import type { Keys } from '../redis/keys.js';
+import type { StreamEntry } from '../outbox/outbox-entry.js';
 import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
 import { OutboxSyncConsumer, syncBacklog } from './outbox-consumer.js';
@@ -112,6 +113,15 @@ export class SyncPipeline {
       this.queues.set(id, queue);
     }
   }
+
+  /**
+   * Outbox handler (every daemon's dispatcher): a change of a user on a connection this configuration does not have
+   * is recorded as a failed sync. Changes on configured connections are read by their holder's outbox consumer.
+   */
+  readonly onOutboxEntry = async (entry: StreamEntry): Promise<void> => {
+    if (!SYNC_TRIGGERS.has(entry.type) || !entry.userId || !entry.pbxConnection) return;
+    if (!this.queues.has(entry.pbxConnection)) await this.unknownConnection(entry.userId, entry.pbxConnection);
+  };
 
   /**
    * Puts back a phone-side change the bridge does not follow: a forced sync of the user that publishes `notice` only
