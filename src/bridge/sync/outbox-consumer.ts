@@ -33,6 +33,12 @@ export interface ConsumerOptions {
   claimIdleMs?: number;
   /** Reading pauses while this many entries wait in memory (a slow PBX must not fill the heap). */
   maxTracked?: number;
+  /**
+   * After a user's sync, the user's next one waits this long (changes meanwhile coalesce). The PBX reports our own
+   * writes back a moment later, and echo suppression compares them with the *last* push: a next push right away
+   * made the late echo of the previous one look like a phone-side change (found by the FreePBX routing tests).
+   */
+  echoGapMs?: number;
 }
 
 type Entries = Array<[string, string[] | null]>;
@@ -42,6 +48,8 @@ interface UserWork {
   /** Entries (stream → ids) that the next sync of this user acknowledges. */
   waiting: Map<string, string[]>;
   running: boolean;
+  /** Within echoGapMs after a sync: new entries wait. */
+  cooling: boolean;
 }
 
 export class OutboxSyncConsumer {
@@ -79,7 +87,14 @@ export class OutboxSyncConsumer {
   ) {
     this.group = syncGroupName(connection);
     this.consumer = consumer;
-    this.opts = { blockMs: 1000, batch: 500, claimIdleMs: 5000, maxTracked: 50_000, ...options };
+    this.opts = {
+      blockMs: 1000,
+      batch: 500,
+      claimIdleMs: 5000,
+      maxTracked: 50_000,
+      echoGapMs: 100,
+      ...options,
+    };
   }
 
   get isRunning(): boolean {
@@ -234,11 +249,11 @@ export class OutboxSyncConsumer {
       }
       this.tracked.add(id);
       let work = this.users.get(entry.user);
-      if (!work) this.users.set(entry.user, (work = { waiting: new Map(), running: false }));
+      if (!work) this.users.set(entry.user, (work = { waiting: new Map(), running: false, cooling: false }));
       const ids = work.waiting.get(stream);
       if (ids) ids.push(id);
       else work.waiting.set(stream, [id]);
-      if (!work.running) this.ready.add(entry.user);
+      if (!work.running && !work.cooling) this.ready.add(entry.user);
     }
     this.pump();
   }
@@ -269,15 +284,21 @@ export class OutboxSyncConsumer {
     }
     this.active -= 1;
     work.running = false;
+    work.cooling = true;
     for (const [stream, ids] of covered)
       for (const id of ids) {
         this.tracked.delete(id);
         if (ok) this.ack(stream, id);
       }
-    if (work.waiting.size > 0) this.ready.add(userId);
-    else this.users.delete(userId);
     this.wakeReader?.();
     this.pump();
+    setTimeout(() => {
+      work.cooling = false;
+      if (this.users.get(userId) !== work) return; // stopped meanwhile
+      if (work.waiting.size > 0) this.ready.add(userId);
+      else this.users.delete(userId);
+      this.pump();
+    }, this.opts.echoGapMs);
   }
 
   /** Acknowledgements are sent together, one XACK per stream per tick. */
