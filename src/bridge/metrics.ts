@@ -49,8 +49,26 @@ export function createMetrics() {
   });
   const syncJobs = new Counter({
     name: 'pb_sync_jobs_total',
-    help: 'PBX sync jobs by connection and outcome (in-sync, retry, failed)',
+    help: 'PBX sync jobs by connection and outcome (in-sync, superseded by a newer change, retry, failed)',
     labelNames: ['pbx', 'outcome'] as const,
+    registers: [registry],
+  });
+  const syncPendingUsers = new Gauge({
+    name: 'pb_sync_pending_users',
+    help: 'Users whose PBX sync is pending (a committed change not yet applied), by connection',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncPendingOldest = new Gauge({
+    name: 'pb_sync_pending_oldest_seconds',
+    help: 'How long the longest-pending user of a connection has been pending (0: none pending)',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncFailedUsers = new Gauge({
+    name: 'pb_sync_failed_users',
+    help: 'Users whose PBX sync failed (retry budget spent or a permanent error), by connection',
+    labelNames: ['pbx'] as const,
     registers: [registry],
   });
   const pbxConnected = new Gauge({
@@ -71,6 +89,28 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const sseSessions = new Gauge({
+    name: 'pb_sse_sessions',
+    help: 'Open SSE streams (GET /v1/events) on this daemon',
+    registers: [registry],
+  });
+  const sseReplays = new Gauge({
+    name: 'pb_sse_replays',
+    help: 'SSE streams catching up after Last-Event-ID right now',
+    registers: [registry],
+  });
+  const sseCutOffs = new Counter({
+    name: 'pb_sse_cutoffs_total',
+    help: 'SSE clients disconnected for not keeping up, by reason (backlog, drain-timeout, replay-timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const sseRefused = new Counter({
+    name: 'pb_sse_refused_total',
+    help: 'SSE streams refused with 429 TOO_MANY_STREAMS, by limit reached',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
   /** Refreshers run just before each scrape, for gauges that are read from Redis rather than counted. */
   const beforeScrape: Array<() => Promise<void>> = [];
   return {
@@ -84,9 +124,16 @@ export function createMetrics() {
     commitRetries,
     timerLag,
     syncJobs,
+    syncPendingUsers,
+    syncPendingOldest,
+    syncFailedUsers,
     pbxConnected,
     leaseChanges,
     eventToApply,
+    sseSessions,
+    sseReplays,
+    sseCutOffs,
+    sseRefused,
   };
 }
 
