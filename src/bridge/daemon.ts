@@ -40,6 +40,13 @@ import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { DeliveryStore } from './webhooks/delivery-store.js';
+import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { EndpointStore } from './webhooks/endpoint-store.js';
+import { WebhookFanout } from './webhooks/fanout.js';
+import { TargetPolicy } from './webhooks/target-policy.js';
+import { urlCheck } from './webhooks/url-check.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -60,6 +67,7 @@ export interface DaemonParts {
   pbx: PbxRegistry;
   extensions: ExtensionIndex;
   records: SyncRecords;
+  webhooks: WebhookDeliverer;
 }
 
 type StopStep = { name: string; run: () => Promise<unknown> };
@@ -211,6 +219,44 @@ export class Daemon {
     await dispatcherClient.connect();
     await dispatcher.start();
 
+    // Webhooks: every daemon queues outbox entries for the endpoints (its own consumer group, so webhooks never
+    // hold up PBX sync); the holder of the webhook lease sends them.
+    const policy = new TargetPolicy(config.webhooks.allow);
+    const endpoints = new EndpointStore(redis, keys, config.webhooks.endpoints, urlCheck(policy), clock);
+    const deliveries = new DeliveryStore(redis, keys, config.webhooks.keepDeliveries);
+    const webhookLog = log.child({ component: 'webhooks' });
+    const fanoutClient = createBlockingClient(conn, log, 'webhook-fanout');
+    const fanout = new OutboxDispatcher(
+      fanoutClient,
+      keys,
+      [new WebhookFanout(endpoints, deliveries, webhookLog).onOutboxEntry],
+      webhookLog,
+      // "$": a new installation sends what happens from now on, not the retained history.
+      { group: 'webhooks', startId: '$' },
+    );
+    this.onStop('webhook fan-out', () => fanout.stop());
+    await fanoutClient.connect();
+    await fanout.start();
+    const webhookSubscriber = createBlockingClient(conn, log, 'webhook-wakeup');
+    this.onStop('webhook wake-up subscriber', () => closeClient(webhookSubscriber));
+    await webhookSubscriber.connect();
+    const webhooks = new WebhookDeliverer({
+      redis,
+      subscriber: webhookSubscriber,
+      keys,
+      endpoints,
+      store: deliveries,
+      policy,
+      config: config.webhooks,
+      metrics: this.metrics,
+      log: webhookLog,
+      clock,
+      owner: identity.owner,
+      leaseTtlMs: config.ha.leaseTtlMs,
+    });
+    this.onStop('webhook deliverer', () => webhooks.stop());
+    await webhooks.start();
+
     // Connections are taken by lease; the holder runs the adapter and the connection's sync worker.
     this.onStop('pbx connections', () => pbx.stop());
     await pbx.start(
@@ -238,6 +284,14 @@ export class Daemon {
       this.metrics.usersByStatus.reset();
       for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
+      for (const endpoint of await endpoints.list()) {
+        const { depth, oldestMs } = await deliveries.backlog(endpoint.id);
+        this.metrics.webhookQueueDepth.set({ endpoint: endpoint.id }, depth);
+        this.metrics.webhookQueueLag.set(
+          { endpoint: endpoint.id },
+          oldestMs === null ? 0 : Math.max(0, (Date.now() - oldestMs) / 1000),
+        );
+      }
     });
     const health = new Health(redis);
     this.parts = {
@@ -252,6 +306,7 @@ export class Daemon {
       pbx,
       extensions,
       records,
+      webhooks,
     };
     health.setPbxCheck(() => pbx.check());
     health.setWorkersCheck(() => {
@@ -280,6 +335,7 @@ export class Daemon {
         roster: () => roster.read(),
       }),
       eventRoutes({ feed: events }),
+      webhookRoutes({ endpoints, deliveries, changed: () => webhooks.refresh(), clock }),
       reportRoutes({ store, catalog, clock }),
       meRoutes(),
     ];

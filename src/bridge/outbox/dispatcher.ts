@@ -33,6 +33,10 @@ export interface DispatcherOptions {
   batch?: number;
   /** Entries unacked this long are claimed by whichever daemon runs its claim pass. */
   claimIdleMs?: number;
+  /** Consumer group name: another group reads the same streams independently (webhooks use "webhooks"). */
+  group?: string;
+  /** Where a new group starts: "0" (everything retained) or "$" (only entries added from now on). */
+  startId?: '0' | '$';
 }
 
 export class OutboxDispatcher {
@@ -51,7 +55,7 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     options: DispatcherOptions = {},
   ) {
-    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, ...options };
+    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, group: GROUP, startId: '0', ...options };
   }
 
   get isRunning(): boolean {
@@ -83,8 +87,8 @@ export class OutboxDispatcher {
   private async ensureGroups(): Promise<void> {
     for (const { key } of this.streams()) {
       try {
-        // From the beginning ("0"), so events committed before the first daemon ever started are dispatched.
-        await this.redis.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM');
+        // By default from the beginning ("0"), so events committed before the first daemon ever started are dispatched.
+        await this.redis.xgroup('CREATE', key, this.opts.group, this.opts.startId, 'MKSTREAM');
       } catch (err) {
         if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
       }
@@ -147,7 +151,7 @@ export class OutboxDispatcher {
     return (await this.redis.call(
       'XREADGROUP',
       'GROUP',
-      GROUP,
+      this.opts.group,
       this.consumer,
       'COUNT',
       String(this.opts.batch),
@@ -183,7 +187,7 @@ export class OutboxDispatcher {
     );
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason; // nothing acked: the pending entries are handled again (idempotent)
-    if (done.length > 0) await this.redis.xack(stream, GROUP, ...done);
+    if (done.length > 0) await this.redis.xack(stream, this.opts.group, ...done);
   }
 
   /** Takes over entries another consumer (a crashed daemon) left unacknowledged. */
@@ -194,7 +198,7 @@ export class OutboxDispatcher {
       const reply = (await this.redis.call(
         'XAUTOCLAIM',
         stream,
-        GROUP,
+        this.opts.group,
         this.consumer,
         String(this.opts.claimIdleMs),
         '0-0',
