@@ -1,8 +1,8 @@
 /**
  * The webhook endpoints: those of the configuration (read-only through the API) and those created through
- * /v1/webhooks, kept as JSON in one Redis hash so every daemon sees them. Readers on the hot path (the outbox
- * fan-out) use `cached()`, refreshed at most once a second: an endpoint created on another daemon receives
- * events committed from about a second after its creation.
+ * /v1/webhooks, kept as JSON in one Redis hash so every daemon sees them. The outbox fan-out asks `asOf(ms)`
+ * per entry: a list read (with Redis' own clock) after the entry was committed is good for it, so an endpoint
+ * created on any daemon gets every event committed after its creation, and a burst costs one read per batch.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -40,8 +40,6 @@ export type EndpointPatch = Partial<Omit<EndpointInput, 'id'>>;
 /** Checks a URL against the target policy (with DNS); throws WEBHOOK_TARGET_FORBIDDEN. */
 export type UrlCheck = (url: string) => Promise<void>;
 
-const CACHE_MS = 1_000;
-
 function fromConfig(e: WebhookEndpointConfig): WebhookEndpoint {
   return {
     id: e.id,
@@ -59,7 +57,9 @@ function fromConfig(e: WebhookEndpointConfig): WebhookEndpoint {
 
 export class EndpointStore {
   private readonly configured: Map<string, WebhookEndpoint>;
-  private cache: { at: number; list: WebhookEndpoint[] } | undefined;
+  /** The last list read, and Redis' time (ms) when it was read. */
+  private cache: { redisMs: number; list: WebhookEndpoint[] } | undefined;
+  private reading: Promise<{ redisMs: number; list: WebhookEndpoint[] }> | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -72,19 +72,34 @@ export class EndpointStore {
   }
 
   async list(): Promise<WebhookEndpoint[]> {
-    const stored = await this.redis.hgetall(this.keys.webhookEndpoints());
-    const api = Object.values(stored)
+    return (await this.read()).list;
+  }
+
+  /**
+   * The endpoints as they were at Redis time `ms` or later (an entry's commit time, from its stream id): the
+   * cached list when it was read after `ms`, else a fresh read shared by every caller waiting for one.
+   */
+  async asOf(ms: number): Promise<WebhookEndpoint[]> {
+    if (this.cache && ms < this.cache.redisMs) return this.cache.list;
+    this.reading ??= this.read().finally(() => (this.reading = undefined));
+    const fresh = await this.reading;
+    return fresh.redisMs > ms ? fresh.list : (await this.read()).list;
+  }
+
+  private async read(): Promise<{ redisMs: number; list: WebhookEndpoint[] }> {
+    const [[, time], [, stored]] = ((await this.redis
+      .multi()
+      .time()
+      .hgetall(this.keys.webhookEndpoints())
+      .exec()) ?? []) as [[unknown, [string, string]], [unknown, Record<string, string>]];
+    const api = Object.values(stored ?? {})
       .map((json) => JSON.parse(json) as WebhookEndpoint)
       .filter((e) => !this.configured.has(e.id));
     const list = [...this.configured.values(), ...api].sort((a, b) => a.id.localeCompare(b.id));
-    this.cache = { at: Date.now(), list };
-    return list;
-  }
-
-  /** The list as of at most a second ago (one HGETALL per second, not per event). */
-  async cached(): Promise<WebhookEndpoint[]> {
-    if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.list;
-    return this.list();
+    const redisMs = Number(time?.[0] ?? 0) * 1000 + Math.floor(Number(time?.[1] ?? 0) / 1000);
+    const read = { redisMs, list };
+    if (!this.cache || redisMs >= this.cache.redisMs) this.cache = read;
+    return read;
   }
 
   async get(id: string): Promise<WebhookEndpoint | null> {

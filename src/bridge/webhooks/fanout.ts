@@ -43,7 +43,8 @@ export class WebhookFanout {
 
   readonly onOutboxEntry: OutboxHandler = async (entry) => {
     if (!isWebhookEventType(entry.type)) return;
-    const targets = (await this.endpoints.cached()).filter((e) => wants(e, entry));
+    const committedMs = Number(entry.id.split('-')[0]);
+    const targets = (await this.endpoints.asOf(committedMs)).filter((e) => wants(e, entry));
     if (targets.length === 0) return;
     const { body, at } = webhookBody(entry);
     for (const endpoint of targets) {
