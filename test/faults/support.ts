@@ -155,6 +155,7 @@ export class ChildDaemon {
       sync: { backoffMs: 50, attempts: 20, ...sections.sync },
       ha: { leaseTtlMs: 1_000, ...sections.ha },
       log: { level: 'info', ...sections.log },
+      ...(sections.webhooks ? { webhooks: sections.webhooks } : {}),
       pbx: options.pbx ?? [],
     };
     this.configPath = writeConfig(tempDir('pb-faults-'), JSON.stringify(config, null, 2));
