@@ -155,9 +155,10 @@ export async function webhooks(ctx: BenchContext): Promise<BenchResult> {
       {
         bench,
         metric: 'delivered, in order per user',
-        value: `${got.length} of ${expected}, ${outOfOrder} users out of order`,
+        // A PUT that timed out may still have committed: its change is delivered too.
+        value: `${got.length} of ${expected} acknowledged (${measured.failures} PUTs failed), ${outOfOrder} users out of order`,
         goal: 'all, in order',
-        met: got.length === expected && outOfOrder === 0,
+        met: got.length >= expected && outOfOrder === 0,
       },
       {
         bench,

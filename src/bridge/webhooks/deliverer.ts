@@ -15,6 +15,7 @@ import { runScript } from '../redis/scripts.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { EndpointStore, WebhookEndpoint } from './endpoint-store.js';
 import { EndpointWorker } from './endpoint-worker.js';
+import { LoopPressure } from './loop-pressure.js';
 import { WebhookSender } from './sender.js';
 import type { TargetPolicy } from './target-policy.js';
 
@@ -45,6 +46,7 @@ export class WebhookDeliverer {
   private readonly workers = new Map<string, EndpointWorker>();
   private readonly waker: StreamWaker;
   private wakeRound: (() => void) | undefined;
+  private readonly pressure = new LoopPressure();
 
   constructor(private readonly deps: DelivererDeps) {
     this.waker = new StreamWaker(deps.subscriber, deps.keys.webhooksChannel());
@@ -56,6 +58,7 @@ export class WebhookDeliverer {
 
   async start(): Promise<void> {
     await this.waker.start();
+    this.pressure.start();
     this.running = true;
     await this.round(); // a lone daemon delivers as soon as start() returns
     this.loop = this.run();
@@ -76,6 +79,7 @@ export class WebhookDeliverer {
       this.token = 0;
     }
     this.waker.stop();
+    this.pressure.stop();
   }
 
   /** Re-reads the endpoint list now (after an API change on this daemon). */
@@ -151,6 +155,7 @@ export class WebhookDeliverer {
         store: this.deps.store,
         sender: new WebhookSender(this.deps.policy, config.timeoutMs, config.concurrency),
         waker: this.waker,
+        pressure: this.pressure,
         metrics: this.deps.metrics,
         log: this.deps.log,
         clock: this.deps.clock,

@@ -24,6 +24,9 @@ import { signedHeaders } from './signature.js';
 /** A read that found fewer entries than this waits COALESCE_MS before the next one. */
 const COALESCE_BELOW = 20;
 const COALESCE_MS = 5;
+/** While the event loop lags (LoopPressure): batches this small, this pause after each. */
+const PRESSURE_BATCH = 50;
+const PRESSURE_PAUSE_MS = 20;
 
 export interface WorkerOptions {
   retry: RetryPolicy;
@@ -38,6 +41,8 @@ export interface WorkerDeps {
   store: DeliveryStore;
   sender: WebhookSender;
   waker: StreamWaker;
+  /** When busy, new entries are read in small batches with pauses (status changes first). */
+  pressure?: { readonly busy: boolean } | undefined;
   metrics: Metrics;
   log: Logger;
   clock: () => Date;
@@ -102,12 +107,15 @@ export class EndpointWorker {
           continue;
         }
         const mark = this.deps.waker.mark();
-        const entries = await this.deps.store.read(id, '>', room);
+        const busy = this.deps.pressure?.busy === true;
+        const entries = await this.deps.store.read(id, '>', busy ? Math.min(room, PRESSURE_BATCH) : room);
         if (entries.length > 0) await this.accept(entries);
         else await this.deps.waker.wait(mark, this.options.idleWaitMs);
-        // Perf: under a steady stream each read found one or two entries; a short pause lets a batch gather
-        // (bench/: daemon CPU per delivered change fell, for a few ms of lag).
-        if (entries.length > 0 && entries.length < COALESCE_BELOW) await this.sleep(COALESCE_MS);
+        if (busy) await this.sleep(PRESSURE_PAUSE_MS);
+        else if (entries.length > 0 && entries.length < COALESCE_BELOW) {
+          // Perf: under a steady stream each read found one or two entries; a short pause lets a batch gather.
+          await this.sleep(COALESCE_MS);
+        }
       } catch (err) {
         if (!this.running) break;
         this.deps.log.warn(
