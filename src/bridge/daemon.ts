@@ -68,6 +68,7 @@ export interface DaemonParts {
   extensions: ExtensionIndex;
   records: SyncRecords;
   webhooks: WebhookDeliverer;
+  deliveries: DeliveryStore;
 }
 
 type StopStep = { name: string; run: () => Promise<unknown> };
@@ -307,6 +308,7 @@ export class Daemon {
       extensions,
       records,
       webhooks,
+      deliveries,
     };
     health.setPbxCheck(() => pbx.check());
     health.setWorkersCheck(() => {
