@@ -6,13 +6,13 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export class LoopPressure {
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 20 });
   private timer: NodeJS.Timeout | undefined;
   private high = false;
 
   constructor(
     private readonly thresholdMs = 50,
-    private readonly intervalMs = 200,
+    private readonly intervalMs = 500,
   ) {}
 
   get busy(): boolean {
