@@ -10,12 +10,15 @@ import { ensureGeneratedAdminKey } from './admin-key.js';
 import { CatalogCache } from './catalog/catalog-cache.js';
 import { OverageReplanner } from './catalog/overage-replan.js';
 import { StatusTypeStore } from './catalog/status-type-store.js';
+import { applyConfiguredCatalog, CatalogImporter } from './catalog/catalog-import.js';
+import { catalogEntries } from './catalog/catalog-plan.js';
 import type { Config, PbxConfig } from './config/schema.js';
-import { checkStatusReferences, statusReferences } from './config/status-references.js';
+import { checkStatusReferences, fieldsNaming, statusReferences } from './config/status-references.js';
 import { Health } from './health.js';
 import { buildApp } from './http/app.js';
 import { KeyRing } from './http/auth.js';
 import { statusTypeRoutes } from './http/routes/status-types.js';
+import { statusTypeCatalogRoutes } from './http/routes/status-type-catalog.js';
 import { userRoutes } from './http/routes/users.js';
 import { EventHub } from './events/event-hub.js';
 import { eventRoutes } from './http/routes/events.js';
@@ -117,19 +120,34 @@ export class Daemon {
     const statusTypes = new StatusTypeStore(redis, keys, clock, config.redis.streamMaxLen);
     const seeded = await statusTypes.seedBuiltIns();
     if (seeded > 0) log.info({ seeded }, 'seeded built-in status types');
+    const store = new UserStore(redis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
+    const references = statusReferences(config);
+    const importer = new CatalogImporter({
+      store: statusTypes,
+      usage: (id) => store.statusTypeUsage(id),
+      configFields: (id) => fieldsNaming(references, id),
+      queueModeFallback: config.sync.queueMode,
+      clock,
+    });
+    // The configuration's catalogue (statusTypes:), before anything reads the catalog or checks references to it.
+    if (config.statusTypes) {
+      await applyConfiguredCatalog(
+        importer,
+        catalogEntries(config.statusTypes),
+        log.child({ component: 'catalog' }),
+      );
+    }
 
     const subscriber = createBlockingClient(conn, log, 'catalog-subscriber');
     this.onStop('catalog subscriber', () => closeClient(subscriber));
     const catalog = new CatalogCache(statusTypes, subscriber, keys, log.child({ component: 'catalog' }));
     await catalog.start();
     // Every status type the configuration names must exist, before anything can use one.
-    const references = statusReferences(config);
     checkStatusReferences(references, await catalog.get());
 
-    const store = new UserStore(redis, keys, {
-      streamMaxLen: config.redis.streamMaxLen,
-      historyMax: HISTORY_MAX,
-    });
     const users = new UserService(
       store,
       catalog,
@@ -322,6 +340,7 @@ export class Daemon {
         configReferences: references,
         queueModeFallback: config.sync.queueMode,
       }),
+      statusTypeCatalogRoutes({ importer }),
       userRoutes({
         users,
         store,

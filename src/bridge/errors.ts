@@ -9,6 +9,10 @@ export const ERROR_CATALOGUE = {
     description: 'The request does not match the schema; details.issues lists each problem.',
   },
   INVALID_JSON: { status: 400, description: 'The body is not valid JSON.' },
+  INVALID_YAML: {
+    status: 400,
+    description: 'The body is not valid YAML (PUT /v1/status-types); details.line when known.',
+  },
   UNAUTHENTICATED: { status: 401, description: 'Missing or unknown bearer key.' },
   FORBIDDEN: { status: 403, description: 'The key is known but its role may not do this.' },
   NOT_FOUND: { status: 404, description: 'No such route.' },

@@ -140,6 +140,20 @@ const ROWS: Row[] = [
     prepare: (d, _u, n) => newType(d, n),
   },
   {
+    method: 'GET',
+    route: '/v1/status-types/export',
+    allowed: ADMIN,
+    url: () => '/v1/status-types/export',
+  },
+  {
+    method: 'PUT',
+    route: '/v1/status-types',
+    allowed: ADMIN,
+    // A dry run: the whole catalogue is replaced by nothing (built-ins stay) without touching what other rows need.
+    url: () => '/v1/status-types?dryRun=true',
+    body: () => ({ statusTypes: [] }),
+  },
+  {
     method: 'PUT',
     route: '/v1/users/:id',
     allowed: INTEGRATION_ADMIN,

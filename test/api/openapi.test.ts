@@ -30,6 +30,8 @@ const PROMISED: Record<string, string[]> = {
   'GET /v1/status-types/:id': ['200', '404'],
   'PATCH /v1/status-types/:id': ['200', '404', '409'],
   'DELETE /v1/status-types/:id': ['204', '404', '409'],
+  'GET /v1/status-types/export': ['200'],
+  'PUT /v1/status-types': ['200', '409'],
   'PUT /v1/users/:id': ['200', '201', '409'],
   'GET /v1/users': ['200'],
   'GET /v1/users/:id': ['200', '404'],

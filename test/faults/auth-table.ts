@@ -71,6 +71,9 @@ export const ROLE_TABLE: Record<string, Row> = {
     params: (n) => ({ id: `t${n}` }),
     prepare: 'status type',
   },
+  'GET /v1/status-types/export': { allowed: ADMIN },
+  // A dry run: valid, and it leaves the catalogue other rows rely on as it is.
+  'PUT /v1/status-types': { allowed: ADMIN, query: '?dryRun=true', body: () => ({ statusTypes: [] }) },
   'PUT /v1/users/{id}': { allowed: INTEGRATION_ADMIN, body: (n) => ({ displayName: `Name ${n}` }) },
   'GET /v1/users': { allowed: ADMIN_SUPERVISOR },
   'GET /v1/users/{id}': { allowed: READERS },

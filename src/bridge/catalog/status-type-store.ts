@@ -40,7 +40,11 @@ export interface WriteResult {
   warnings: string[];
 }
 
-const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
+/** Ids that a route of their own would hide (GET /v1/status-types/export). */
+export const RESERVED_IDS: readonly string[] = ['export'];
+
+/** Names are unique after this folding (case-insensitive, compatibility-normalized). */
+export const foldName = (name: string): string => name.normalize('NFKC').toLocaleLowerCase('en-US').trim();
 
 const MAX_CAS_ATTEMPTS = 5;
 /** Catalog edits needing work per user are rare; the outbox only has to outlive its dispatch. */
@@ -100,6 +104,11 @@ export class StatusTypeStore {
         ],
       });
     }
+    if (RESERVED_IDS.includes(id)) {
+      throw new ApiError('VALIDATION_FAILED', 'the request is invalid', {
+        issues: [{ path: input.id === undefined ? 'name' : 'id', message: `the id "${id}" is reserved` }],
+      });
+    }
     const now = this.clock().toISOString();
     const { id: _given, ...fields } = input;
     const type: StatusType = {
@@ -124,22 +133,7 @@ export class StatusTypeStore {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.require(id);
       const next = applyPatch(current, patch, this.clock().toISOString());
-      const work = outboxWork(current, next, this.clock().toISOString());
-      const result = await runScript(
-        this.redis,
-        'updateStatusType',
-        [this.keys.statusTypes(), this.keys.statusTypeNames(), this.keys.catalogOutbox()],
-        [
-          id,
-          current.version,
-          foldName(current.name),
-          foldName(next.name),
-          JSON.stringify(next),
-          work?.type ?? '',
-          work ? JSON.stringify(work.data) : '',
-          CATALOG_OUTBOX_MAX_LEN,
-        ],
-      );
+      const result = await this.writeUpdate(current, next);
       if (result === 1) {
         await this.notify({ id, change: 'updated', statusType: next });
         return { statusType: next, warnings: await this.colorWarnings(next) };
@@ -149,6 +143,26 @@ export class StatusTypeStore {
       if (result === -4) throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${id}"`, { id });
     }
     throw new ApiError('VERSION_CONFLICT', `status type "${id}" kept changing; try again`, { id });
+  }
+
+  /**
+   * Writes `next` (a whole record, version = current.version + 1) over `current` if it is still the stored version:
+   * the same guarded script as update(), so an allowance change re-plans its users' overage. For the catalogue
+   * import, which has diffed against `current` and must not apply its document over someone else's edit.
+   */
+  async replace(current: StatusType, next: StatusType): Promise<WriteResult> {
+    const result = await this.writeUpdate(current, next);
+    if (result === 1) {
+      await this.notify({ id: next.id, change: 'updated', statusType: next });
+      return { statusType: next, warnings: await this.colorWarnings(next) };
+    }
+    if (result === -2)
+      throw new ApiError('NAME_TAKEN', `a status type named "${next.name}" exists`, { name: next.name });
+    if (result === -4)
+      throw new ApiError('STATUS_TYPE_NOT_FOUND', `no status type "${next.id}"`, { id: next.id });
+    throw new ApiError('VERSION_CONFLICT', `status type "${next.id}" changed meanwhile; try again`, {
+      id: next.id,
+    });
   }
 
   /**
@@ -192,6 +206,26 @@ export class StatusTypeStore {
     if (result === -3)
       throw new ApiError('VERSION_CONFLICT', `status type "${id}" changed meanwhile; try again`, { id });
     await this.notify({ id, change: 'deleted' });
+  }
+
+  /** updateStatusType-3.lua: compare-and-set on current.version, with the catalog outbox work the change needs. */
+  private async writeUpdate(current: StatusType, next: StatusType): Promise<unknown> {
+    const work = outboxWork(current, next, this.clock().toISOString());
+    return runScript(
+      this.redis,
+      'updateStatusType',
+      [this.keys.statusTypes(), this.keys.statusTypeNames(), this.keys.catalogOutbox()],
+      [
+        current.id,
+        current.version,
+        foldName(current.name),
+        foldName(next.name),
+        JSON.stringify(next),
+        work?.type ?? '',
+        work ? JSON.stringify(work.data) : '',
+        CATALOG_OUTBOX_MAX_LEN,
+      ],
+    );
   }
 
   private async createRaw(type: StatusType): Promise<unknown> {

@@ -4,10 +4,13 @@
  */
 import { z } from 'zod';
 import { isTimeZone } from '../../status/day-boundary.js';
-import { isSafePauseReason } from '../../status/index.js';
+import { BUILT_IN_IDS, isSafePauseReason } from '../../status/index.js';
+import { catalogEntries, catalogIssues } from '../catalog/catalog-plan.js';
+import { catalogEntryBody } from '../http/schemas/status-types.js';
 import { DEFAULT_PRESENCE_MAP, RESUME_INTERRUPTED } from '../sync/presence-map.js';
 import { isWebhookEventType } from '../webhooks/event-types.js';
 import { isTargetEntry } from '../webhooks/target-policy.js';
+import { statusReferences } from './status-references.js';
 
 const durationMs = z.number().int().positive();
 
@@ -350,6 +353,15 @@ const logSchema = z
   })
   .strict();
 
+/**
+ * The status catalogue as code (README "Status types as code"): when present, the whole catalogue, applied at start
+ * like PUT /v1/status-types (types left out are deleted unless in use or built in).
+ */
+const statusTypesSchema = z
+  .array(catalogEntryBody.omit({ version: true, createdAt: true, updatedAt: true, warnings: true }))
+  .max(500)
+  .optional();
+
 export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
@@ -361,8 +373,30 @@ export const configSchema = z
     ha: haSchema.default(haSchema.parse({})),
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
     pbx: pbxSchema,
+    statusTypes: statusTypesSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.statusTypes) return;
+    for (const issue of catalogIssues(catalogEntries(config.statusTypes)))
+      ctx.addIssue({ code: 'custom', message: issue.message, path: pathParts(issue.path) });
+    // Every type the configuration names must survive the catalogue it defines.
+    const defined = new Set([...BUILT_IN_IDS, ...config.statusTypes.map((t) => t.id)]);
+    for (const ref of statusReferences(config).filter((r) => !defined.has(r.id))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `defines no status type "${ref.id}", which ${ref.path} names (add it, or name a built-in)`,
+        path: ['statusTypes'],
+      });
+    }
+  });
+
+/** "statusTypes[2].name" → ["statusTypes", 2, "name"] */
+function pathParts(path: string): Array<string | number> {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : (m[1] as string),
+  );
+}
 
 export type Config = z.infer<typeof configSchema>;
 export type ApiKeyConfig = z.infer<typeof keySchema>;

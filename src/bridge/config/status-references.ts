@@ -43,8 +43,10 @@ export function statusReferences(config: Pick<Config, 'status' | 'pbx'>): Status
 }
 
 export function statusReferenceWarnings(config: Config): ConfigWarning[] {
+  // A type the configuration's own statusTypes defines is certain to exist (the schema checks the rest).
+  const defined = new Set(config.statusTypes?.map((t) => t.id));
   return statusReferences(config)
-    .filter((ref) => !isBuiltIn(ref.id))
+    .filter((ref) => !isBuiltIn(ref.id) && !defined.has(ref.id))
     .map(({ path, id }) => {
       const near = nearestBuiltIn(id);
       const hint = near ? `; did you mean the built-in "${near}"?` : '';

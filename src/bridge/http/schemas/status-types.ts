@@ -155,3 +155,81 @@ export const statusTypeWriteBody = statusTypeBody
   .describe('StatusType with warnings');
 
 export const statusTypeParams = z.object({ id: statusTypeId });
+
+/**
+ * One type of the catalogue as code (GET /v1/status-types/export, PUT /v1/status-types, the `statusTypes:` section
+ * of the configuration): the fields of POST, with `id` required (the key a diff matches on: a rename stays a rename)
+ * and the same defaults for what is left out. Read-only fields a client echoes back are ignored.
+ */
+export const catalogEntryBody = createStatusTypeBody
+  .extend({ id: statusTypeId.describe('immutable; the key the import matches types on') })
+  .describe('StatusTypeEntry');
+
+export const catalogDocumentBody = z
+  .object({
+    statusTypes: z
+      .array(catalogEntryBody)
+      .max(500)
+      .describe('the whole catalogue: types left out are deleted, except built-ins (which stay as they are)'),
+  })
+  .strict()
+  .describe('StatusTypeCatalog');
+
+/** What the export answers: every field of each type (queue handling filled in), no version or timestamps. */
+export const catalogExportBody = z
+  .object({
+    statusTypes: z.array(
+      statusTypeBody.omit({ version: true, createdAt: true, updatedAt: true }).describe('StatusTypeEntry'),
+    ),
+  })
+  .describe('StatusTypeCatalog');
+
+const namedType = z.object({ id: z.string(), name: z.string() });
+export const catalogDiffBody = z
+  .object({
+    dryRun: z.boolean(),
+    applied: z.boolean().describe('true when changes were written (never with dryRun)'),
+    created: z.array(namedType),
+    changed: z.array(
+      namedType.extend({
+        fields: z.array(z.object({ path: z.string(), from: z.unknown(), to: z.unknown() })),
+      }),
+    ),
+    deleted: z.array(namedType),
+    refused: z
+      .array(
+        namedType.extend({
+          code: z.string(),
+          message: z.string(),
+          details: z.record(z.string(), z.unknown()),
+        }),
+      )
+      .describe('deletes refused: a user is in the type or has it upcoming, or the configuration names it'),
+    unchanged: z
+      .array(z.string())
+      .describe('ids of types left as they are (built-ins the document omits too)'),
+    warnings: z.array(z.string()),
+  })
+  .describe('StatusTypeCatalogDiff');
+
+const flag = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
+export const catalogImportQuery = z
+  .object({
+    dryRun: flag.describe('answer the diff and change nothing'),
+    keepRefused: flag.describe(
+      'apply the rest when a delete is refused (the type stays); by default the whole import is refused',
+    ),
+  })
+  .strict();
+
+export const catalogExportQuery = z
+  .object({
+    format: z
+      .enum(['json', 'yaml'])
+      .optional()
+      .describe('wins over Accept; default JSON unless Accept asks for application/yaml'),
+  })
+  .strict();
