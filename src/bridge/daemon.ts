@@ -238,24 +238,29 @@ export class Daemon {
     await dispatcherClient.connect();
     await dispatcher.start();
 
-    // Webhooks: every daemon queues outbox entries for the endpoints (its own consumer group, so webhooks never
-    // hold up PBX sync); the holder of the webhook lease sends them.
+    // Webhooks: the holder of the webhook lease queues outbox entries for the endpoints (its own consumer group,
+    // so webhooks never hold up PBX sync) and sends them.
     const policy = new TargetPolicy(config.webhooks.allow);
     const endpoints = new EndpointStore(redis, keys, config.webhooks.endpoints, urlCheck(policy), clock);
     const deliveries = new DeliveryStore(redis, keys, config.webhooks.keepDeliveries);
     const webhookLog = log.child({ component: 'webhooks' });
-    const fanoutClient = createBlockingClient(conn, log, 'webhook-fanout');
-    const fanout = new OutboxDispatcher(
-      fanoutClient,
-      keys,
-      [new WebhookFanout(endpoints, deliveries, webhookLog).onOutboxEntry],
-      webhookLog,
-      // "$": a new installation sends what happens from now on, not the retained history.
-      { group: 'webhooks', startId: '$' },
-    );
-    this.onStop('webhook fan-out', () => fanout.stop());
-    await fanoutClient.connect();
-    await fanout.start();
+    const fanoutHandler = new WebhookFanout(endpoints, deliveries, webhookLog).onOutboxEntry;
+    const startFanout = async (): Promise<() => Promise<void>> => {
+      const client = createBlockingClient(conn, log, 'webhook-fanout');
+      const fanout = new OutboxDispatcher(client, keys, [fanoutHandler], webhookLog, {
+        group: 'webhooks',
+        startId: '$', // a new installation sends what happens from now on, not the retained history
+        consumer: 'fanout',
+      });
+      try {
+        await client.connect();
+        await fanout.start();
+      } catch (err) {
+        client.disconnect(); // the next lease round tries again with a new connection
+        throw err;
+      }
+      return () => fanout.stop();
+    };
     const webhookSubscriber = createBlockingClient(conn, log, 'webhook-wakeup');
     this.onStop('webhook wake-up subscriber', () => closeClient(webhookSubscriber));
     await webhookSubscriber.connect();
@@ -272,6 +277,7 @@ export class Daemon {
       clock,
       owner: identity.owner,
       leaseTtlMs: config.ha.leaseTtlMs,
+      startFanout,
     });
     this.onStop('webhook deliverer', () => webhooks.stop());
     await webhooks.start();

@@ -312,6 +312,11 @@ describe('webhook delivery', () => {
     expect([await sent(a), await sent(b)].sort()).toEqual([0, 20]);
     expect(r.requests).toHaveLength(20);
     expect(new Set(r.requests.map((q) => q.id)).size).toBe(20);
+    // …and each user's in the order committed, whichever daemon committed them.
+    for (let u = 0; u < 5; u++) {
+      const mine = r.delivered().filter((q) => q.json.data.userId === `t${u}`);
+      expect(mine.map((q) => q.json.data.to)).toEqual(['on-break', 'active', 'on-break', 'active']);
+    }
   });
 });
 

@@ -37,14 +37,19 @@ export interface DispatcherOptions {
   group?: string;
   /** Where a new group starts: "0" (everything retained) or "$" (only entries added from now on). */
   startId?: '0' | '$';
+  /**
+   * A fixed consumer name instead of a random one per process: a reader that only ever runs in one daemon at a
+   * time (under a lease) then inherits its predecessor's unacknowledged entries and handles them first, in order.
+   */
+  consumer?: string;
 }
 
 export class OutboxDispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly consumer = `c-${randomUUID().slice(0, 8)}`;
+  private readonly consumer: string;
   private lastClaim = 0;
-  private readonly opts: Required<DispatcherOptions>;
+  private readonly opts: Required<Omit<DispatcherOptions, 'consumer'>>;
   /** Cluster mode only: streams of different partitions live in different slots, so no read may span them. */
   private waker: StreamWaker | undefined;
 
@@ -55,7 +60,9 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     options: DispatcherOptions = {},
   ) {
-    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, group: GROUP, startId: '0', ...options };
+    const { consumer, ...rest } = options;
+    this.consumer = consumer ?? `c-${randomUUID().slice(0, 8)}`;
+    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, group: GROUP, startId: '0', ...rest };
   }
 
   get isRunning(): boolean {

@@ -1,9 +1,11 @@
 /**
- * Who sends webhooks: exactly one daemon at a time, the holder of the webhook lease (same lease scripts as a PBX
- * connection). Several daemons on one Redis then send each delivery once (at least once across a crash: the new
- * holder re-sends what the old one had not finished). The holder runs one EndpointWorker per endpoint and
- * reconciles them with the endpoint list every lease round, so an endpoint created, changed or deleted on any
- * daemon is picked up within a round.
+ * Who queues and sends webhooks: exactly one daemon at a time, the holder of the webhook lease (same lease
+ * scripts as a PBX connection). Several daemons on one Redis then send each delivery once (at least once across a
+ * crash: the new holder re-sends what the old one had not finished). The holder runs the fan-out from the outbox
+ * (one reader with a fixed consumer name, so a new holder first finishes its predecessor's entries: fan-out spread
+ * over daemons, or a crashed reader's entries claimed later, would queue one user's events out of order) and one
+ * EndpointWorker per endpoint, reconciled with the endpoint list every lease round, so an endpoint created,
+ * changed or deleted on any daemon is picked up within a round.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -33,6 +35,8 @@ export interface DelivererDeps {
   clock: () => Date;
   owner: string;
   leaseTtlMs: number;
+  /** Starts the outbox fan-out (on taking the lease); resolves to its stop. */
+  startFanout: () => Promise<() => Promise<void>>;
 }
 
 /** Entries one endpoint holds in memory at most (the rest wait in its Redis queue). */
@@ -47,6 +51,7 @@ export class WebhookDeliverer {
   private readonly waker: StreamWaker;
   private wakeRound: (() => void) | undefined;
   private readonly pressure = new LoopPressure();
+  private stopFanout: (() => Promise<void>) | undefined;
 
   constructor(private readonly deps: DelivererDeps) {
     this.waker = new StreamWaker(deps.subscriber, deps.keys.webhooksChannel());
@@ -68,7 +73,7 @@ export class WebhookDeliverer {
     this.running = false;
     this.wakeRound?.();
     await this.loop;
-    await this.stopWorkers();
+    await this.release();
     if (this.token > 0) {
       await runScript(
         this.deps.redis,
@@ -115,19 +120,20 @@ export class WebhookDeliverer {
       if (token === 0) {
         if (this.token > 0) this.deps.log.warn({}, 'webhook lease lost; another daemon delivers');
         this.token = 0;
-        await this.stopWorkers();
+        await this.release();
         return;
       }
       if (this.token !== token) this.deps.log.info({ token }, 'took the webhook delivery lease');
       this.token = token;
       this.lastRenewed = Date.now();
+      this.stopFanout ??= await this.deps.startFanout();
       await this.reconcile(await this.deps.endpoints.list());
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'webhook lease round failed');
       // Without Redis the lease cannot be renewed; once it may have lapsed another daemon may deliver: let go.
       if (this.token > 0 && Date.now() - this.lastRenewed > this.deps.leaseTtlMs) {
         this.token = 0;
-        await this.stopWorkers();
+        await this.release();
       }
     }
   }
@@ -169,6 +175,16 @@ export class WebhookDeliverer {
     );
     this.workers.set(endpoint.id, worker);
     worker.start();
+  }
+
+  /** Stops the fan-out and the workers (the lease is gone or being given up). */
+  private async release(): Promise<void> {
+    const stopFanout = this.stopFanout;
+    this.stopFanout = undefined;
+    await stopFanout?.().catch((err: Error) =>
+      this.deps.log.warn({ err: err.message }, 'webhook fan-out stop failed'),
+    );
+    await this.stopWorkers();
   }
 
   private async stopWorkers(): Promise<void> {
