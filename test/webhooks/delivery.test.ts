@@ -194,6 +194,27 @@ describe('webhook delivery', () => {
     expect(twice.status).toBe(202); // a delivered one may be sent again too
   });
 
+  it('sends deliveries whose records were trimmed (webhooks.keepDeliveries) with their full body', async () => {
+    const d = await daemon({ keepDeliveries: 100 });
+    const r = await receiver();
+    let healthy = false;
+    r.answer = () => (healthy ? { status: 200 } : { status: 503 });
+    const id = await endpoint(d, r);
+    const users = ['k1', 'k2', 'k3'];
+    for (let i = 0; i < 50; i++)
+      for (const u of users) await select(d, u, i % 2 === 0 ? 'on-break' : 'active');
+    healthy = true;
+    const got = await delivered(r, 150, 20_000);
+    for (const u of users) {
+      const mine = got.filter((g) => g.json?.data?.userId === u);
+      expect(mine.map((g) => g.json.data.to)).toEqual(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? 'on-break' : 'active')),
+      );
+    }
+    const kept = await d.request('admin', 'GET', `/v1/webhooks/${id}/deliveries?limit=500`);
+    expect(kept.body.items.length).toBeLessThanOrEqual(100);
+  });
+
   it('does not let a dead endpoint delay another', async () => {
     const d = await daemon({ timeoutMs: 5_000, concurrency: 2 });
     const dead = await receiver();

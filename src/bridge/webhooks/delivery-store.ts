@@ -65,17 +65,30 @@ export class DeliveryStore {
   /** Queues one delivery unless one with the same id is recorded already (a re-handled outbox entry). */
   async enqueue(endpointId: string, record: DeliveryRecord): Promise<boolean> {
     const eventAtMs = Date.parse(record.eventAt) || Date.now();
+    // The body travels in the queue entry; the record gets it with the first attempt's outcome.
     const queued = await runScript(this.redis, 'enqueueWebhook', this.deliveryKeys(endpointId), [
       record.id,
-      JSON.stringify(record),
+      JSON.stringify({ ...record, body: '' }),
       eventAtMs,
       this.keep,
-      this.keys.webhooksChannel(),
-      endpointId,
       record.body,
       eventAtMs,
     ]);
+    if (Number(queued) === 1) this.wake();
     return Number(queued) === 1;
+  }
+
+  private wakeScheduled = false;
+
+  /** One wake-up PUBLISH per event-loop turn, however many deliveries the turn queued. */
+  private wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      // Best effort: the deliverer also looks at its queues every second.
+      this.redis.publish(this.keys.webhooksChannel(), 'queued').catch(() => undefined);
+    });
   }
 
   async ensureGroup(endpointId: string): Promise<void> {
@@ -109,18 +122,17 @@ export class DeliveryStore {
     return raw.map((json) => (json ? (JSON.parse(json) as DeliveryRecord) : null));
   }
 
-  /** Stores an attempt's outcome; a finished delivery also leaves the queue. */
+  /**
+   * Stores an attempt's outcome; a finished delivery also leaves the queue. A pipeline, not a transaction: a
+   * crash after the record and before the XACK leaves an entry whose record is finished, which the next reader
+   * drops without sending (EndpointWorker.accept).
+   */
   async save(endpointId: string, record: DeliveryRecord, entryId: string | null): Promise<void> {
-    const tx = this.redis
-      .multi()
-      .hset(this.keys.webhookDeliveries(endpointId), record.id, JSON.stringify(record));
-    if (entryId && record.status !== 'pending') {
-      tx.xack(this.keys.webhookQueue(endpointId), GROUP, entryId).xdel(
-        this.keys.webhookQueue(endpointId),
-        entryId,
-      );
-    }
-    await tx.exec();
+    const queue = this.keys.webhookQueue(endpointId);
+    const pipeline = this.redis.pipeline();
+    pipeline.hset(this.keys.webhookDeliveries(endpointId), record.id, JSON.stringify(record));
+    if (entryId && record.status !== 'pending') pipeline.xack(queue, GROUP, entryId).xdel(queue, entryId);
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
   }
 
   /** Acknowledges an entry whose delivery is gone (endpoint recreated, record replaced by a redelivery). */
