@@ -28,6 +28,11 @@ import { CpuMeter, KEYS, redisPid, startDaemon } from '../lib/procs.js';
 import { round } from '../lib/stats.js';
 
 /** On Break on the PBX: DND on and the queue member paused with reason "On Break" (a break is a pause). */
+/** AMI actions that only read (keepalive and session actions left out). */
+const NOT_READS = new Set(['ping', 'login', 'logoff', 'events']);
+const reads = (fake: FakeAmiServer): number =>
+  fake.actions.filter((a) => !NOT_READS.has(a.name.toLowerCase())).length - fake.writes().length;
+
 const onBreak = (fake: FakeAmiServer, a: Agent): boolean =>
   fake.db.get(`DND/${a.ext}`) === 'YES' && fake.member(a.queue, MEMBER(a.ext))?.reason === 'On Break';
 
@@ -66,6 +71,7 @@ export async function burst(ctx: BenchContext): Promise<BenchResult> {
     await until(() => onBreak(fake, calibration), 'calibration agent on break');
     await waitSettled(api, redis, keys);
     const perAgent = fake.writes().length;
+    const readsPerAgent = reads(fake);
     const writeNames = fake.writes().map((w) => w.name);
 
     // The burst.
@@ -91,10 +97,11 @@ export async function burst(ctx: BenchContext): Promise<BenchResult> {
     await waitSettled(api, redis, keys, 120_000);
     const cpu = meter.read();
     const writes = fake.writes().length;
+    const burstReads = reads(fake);
     const minimum = perAgent * count;
     const ratio = writes / minimum;
     ctx.log(
-      `burst: all ${count} on the PBX after ${round(inSync, 2)} s; ${writes} writes for a minimum of ${minimum} (${round(ratio, 2)}×); CPU s: daemon ${round(cpu.daemon ?? 0)}, bench+fake PBX ${round(cpu.bench ?? 0)}, redis ${round(cpu.redis ?? 0)}`,
+      `burst: all ${count} on the PBX after ${round(inSync, 2)} s; ${burstReads} reads (${round(burstReads / count, 2)}/agent, calibration ${readsPerAgent}); ${writes} writes for a minimum of ${minimum} (${round(ratio, 2)}×); CPU s: daemon ${round(cpu.daemon ?? 0)}, bench+fake PBX ${round(cpu.bench ?? 0)}, redis ${round(cpu.redis ?? 0)}`,
     );
 
     const bench = `3. break burst, ${count} agents`;
@@ -116,11 +123,28 @@ export async function burst(ctx: BenchContext): Promise<BenchResult> {
         goal: '≤ 1.2 × minimum',
         met: ratio <= 1.2,
       },
+      {
+        bench,
+        metric: 'PBX read actions',
+        value: `${burstReads} (${round(burstReads / count, 2)}/agent)`,
+        baseline: `calibration agent: ${readsPerAgent}`,
+      },
     ];
     return {
       name: 'burst',
       rows,
-      data: { count, submitted, inSync, writes, minimum, perAgent, writeNames, cpu },
+      data: {
+        count,
+        submitted,
+        inSync,
+        writes,
+        minimum,
+        perAgent,
+        writeNames,
+        reads: burstReads,
+        readsPerAgent,
+        cpu,
+      },
     };
   } finally {
     api.close();

@@ -221,13 +221,13 @@ async function reconcileAfterDrop(
       if (Number.isNaN(reconnectedAfter) && fake.authenticatedSessions > 0)
         reconnectedAfter = (performance.now() - start) / 1000;
       const pipeline = redis.pipeline();
-      for (const a of pending) pipeline.hget(keys.user(a.id), 'sync');
+      for (const a of pending) pipeline.hmget(keys.user(a.id), 'sync', 'syncState');
       const replies = (await pipeline.exec()) ?? [];
       pending = pending.filter((_, i) => {
-        const json = replies[i]?.[1];
-        const record =
-          typeof json === 'string' ? (JSON.parse(json) as { state?: string; syncedAt?: string }) : {};
-        return record.state !== 'in-sync' || !record.syncedAt || Date.parse(record.syncedAt) < dropAt;
+        // The sync state has its own field; the JSON holds the details (syncedAt).
+        const [json, state] = (replies[i]?.[1] ?? []) as Array<string | null>;
+        const record = typeof json === 'string' ? (JSON.parse(json) as { syncedAt?: string }) : {};
+        return state !== 'in-sync' || !record.syncedAt || Date.parse(record.syncedAt) < dropAt;
       });
       return pending.length === 0 && drifted.every((a) => fake.member(a.queue, MEMBER(a.ext)));
     },

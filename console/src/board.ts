@@ -1,10 +1,12 @@
 /**
  * The supervisor board (/console/board, supervisor or admin key): every agent as a tile, counts per status on
- * top (which are also the status filter), search by name, and a "needs attention" filter (overage, connection
- * lost, PBX sync failed). Kept live by the event stream (live.ts): each event refreshes the one tile it is about;
- * after a drop the stream resumes from its last id, or the board reloads when it cannot.
+ * top (which are also the status filter), search by name, a "needs attention" filter (overage, connection
+ * lost, PBX sync failed) and a "PBX not in sync" one (a change still on its way to the PBX, or failed). Kept live
+ * by the event stream (live.ts): each event refreshes the one tile it is about; after a drop the stream resumes
+ * from its last id, or the board reloads when it cannot.
  *
- * The API has no event for a PBX sync that completes, so tiles whose sync is pending are polled until it is not.
+ * The API has no event for a PBX sync that completes, so while tiles show a pending sync the board reads
+ * `GET /v1/users?syncState=pending` every few seconds and refreshes the tiles that are no longer in it.
  * Each tile also carries the supervisor's controls (force a status, end the shift), each confirmed once more.
  */
 import type { Api } from './api.js';
@@ -33,7 +35,7 @@ const ACTIVITY: Record<ActivityKind, string> = {
 
 const SYNC_LABEL = { 'in-sync': 'in sync', pending: 'sync pending', failed: 'sync failed' } as const;
 
-type Filter = { kind: 'all' } | { kind: 'status'; id: string } | { kind: 'attention' };
+type Filter = { kind: 'all' } | { kind: 'status'; id: string } | { kind: 'attention' } | { kind: 'sync' };
 
 interface Entry {
   user: UserState;
@@ -46,6 +48,11 @@ interface Entry {
 /** Overage, lost connection and failed PBX sync are what a supervisor must notice. */
 export function needsAttention(user: UserState): boolean {
   return user.overage !== null || user.connection.state === 'lost' || user.pbx?.sync.state === 'failed';
+}
+
+/** The PBX does not (yet) have what the user's state asks for. */
+export function notInSync(user: UserState): boolean {
+  return user.pbx !== null && user.pbx.sync.state !== 'in-sync';
 }
 
 export class BoardScreen extends HTMLElement {
@@ -86,7 +93,7 @@ export class BoardScreen extends HTMLElement {
       statusTypesChanged: () => this.loadTypes(),
     });
     void this.reload();
-    this.poll = setInterval(() => this.pollPending(), PENDING_POLL_MS);
+    this.poll = setInterval(() => void this.pollPending().catch(() => undefined), PENDING_POLL_MS);
   }
 
   disconnectedCallback(): void {
@@ -112,12 +119,12 @@ export class BoardScreen extends HTMLElement {
     }
   }
 
-  private async loadAllUsers(): Promise<UserState[]> {
+  private async loadAllUsers(filter = ''): Promise<UserState[]> {
     const users: UserState[] = [];
     let cursor: string | null = null;
     do {
       const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
-      const page: UserPage = await this.api.get<UserPage>(`/v1/users?limit=500${query}`);
+      const page: UserPage = await this.api.get<UserPage>(`/v1/users?limit=500${filter}${query}`);
       users.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -134,9 +141,16 @@ export class BoardScreen extends HTMLElement {
     this.afterChange();
   }
 
-  private pollPending(): void {
-    for (const { user } of this.entries.values())
-      if (user.pbx?.sync.state === 'pending') void this.refreshUser(user.id).catch(() => undefined);
+  /** One listing of the pending users instead of one read per pending tile; the rest are refreshed. */
+  private async pollPending(): Promise<void> {
+    const shown = [...this.entries.values()].filter((e) => e.user.pbx?.sync.state === 'pending');
+    if (shown.length === 0) return;
+    const pending = await this.loadAllUsers('&syncState=pending');
+    for (const user of pending) this.put(user, true);
+    const still = new Set(pending.map((u) => u.id));
+    for (const { user } of shown)
+      if (!still.has(user.id)) void this.refreshUser(user.id).catch(() => undefined);
+    this.afterChange();
   }
 
   /** Adds or updates a tile; an answer older than what is shown is ignored. */
@@ -181,12 +195,14 @@ export class BoardScreen extends HTMLElement {
     const byStatus = new Map<string, number>();
     for (const u of users) byStatus.set(u.status.id, (byStatus.get(u.status.id) ?? 0) + 1);
     const attention = users.filter(needsAttention).length;
+    const outOfStep = users.filter(notInSync).length;
     const buttons = [
       this.filterButton({ kind: 'all' }, h('span', null, 'All'), users.length),
       ...this.types.map((t) =>
         this.filterButton({ kind: 'status', id: t.id }, statusChip(t), byStatus.get(t.id) ?? 0),
       ),
       this.filterButton({ kind: 'attention' }, h('span', null, 'Needs attention'), attention, attention > 0),
+      this.filterButton({ kind: 'sync' }, h('span', null, 'PBX not in sync'), outOfStep),
     ];
     const focused = this.counts.contains(document.activeElement) ? document.activeElement?.id : undefined;
     replace(this.counts, buttons);
@@ -239,6 +255,7 @@ export class BoardScreen extends HTMLElement {
       return false;
     if (this.filter.kind === 'status') return user.status.id === this.filter.id;
     if (this.filter.kind === 'attention') return needsAttention(user);
+    if (this.filter.kind === 'sync') return notInSync(user);
     return true;
   }
 }
@@ -300,6 +317,7 @@ function renderTile(tile: HTMLElement, body: HTMLElement, user: UserState): void
           { class: `tile-pbx sync-${pbx.sync.state}`, title: pbx.sync.lastError?.message ?? '' },
           `PBX ${pbx.connection} · ext. ${pbx.extension} · ${SYNC_LABEL[pbx.sync.state]}`,
           pbx.sync.state === 'failed' && pbx.sync.lastError ? `: ${pbx.sync.lastError.message}` : '',
+          pbx.sync.state === 'pending' && pbx.sync.since ? [' · ', elapsed(pbx.sync.since)] : null,
         )
       : null,
     user.shift ? null : h('p', { class: 'muted small' }, 'No shift started'),

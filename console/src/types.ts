@@ -71,6 +71,8 @@ export interface UserState {
       state: 'in-sync' | 'pending' | 'failed';
       lastError: { code: string; message: string } | null;
       syncedAt: string | null;
+      /** When the current sync state began. */
+      since: string | null;
     };
   } | null;
   version: number;

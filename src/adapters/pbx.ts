@@ -54,6 +54,15 @@ export interface PbxTarget {
   mobile?: string | undefined;
 }
 
+/** How apply() works. */
+export interface ApplyOptions {
+  /**
+   * Read every setting from the PBX before comparing, instead of trusting what the adapter remembers from earlier
+   * reads, writes and events: the bridge's reconcile and forced syncs (drift made on the PBX side). Default false.
+   */
+  verify?: boolean;
+}
+
 /** What apply() changed; `changed` names the settings that differed and were written. */
 export interface ApplyResult {
   changed: string[];
@@ -158,8 +167,11 @@ export interface PbxAdapter {
   start(sink: PbxEventSink): Promise<void>;
   /** Stops for good: closes connections, clears timers, pending actions fail. Idempotent. */
   stop(): Promise<void>;
-  /** Makes the PBX match `desired` for one extension: read, compare, change only what differs. */
-  apply(target: PbxTarget, desired: DesiredSettings): Promise<ApplyResult>;
+  /**
+   * Makes the PBX match `desired` for one extension: compare with the PBX's state (remembered by the adapter, or
+   * read; always read with `verify`) and change only what differs.
+   */
+  apply(target: PbxTarget, desired: DesiredSettings, options?: ApplyOptions): Promise<ApplyResult>;
   /** Active calls per extension, for reconciliation. Throws PbxError when not connected. */
   snapshot(): Promise<PbxSnapshot>;
   status(): PbxConnectionStatus;

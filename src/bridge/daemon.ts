@@ -26,6 +26,7 @@ import { reportRoutes } from './http/routes/reports.js';
 import { consoleRoutes } from './http/routes/console.js';
 import { meRoutes } from './http/routes/me.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { statusGaugeRefresher } from './status-gauge.js';
 import { createBlockingClient, createBullConnection, createCommandClient } from './redis/connection.js';
 import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
@@ -37,6 +38,8 @@ import { ExtensionIndex } from './sync/extension-index.js';
 import { PbxRegistry } from './sync/pbx-registry.js';
 import { DaemonRoster } from './ha/daemon-roster.js';
 import { createIdentity } from './ha/identity.js';
+import { desiredFingerprint, desiredOptionsOf } from './sync/desired.js';
+import { SyncIndex } from './sync/sync-index.js';
 import { SyncRecords } from './sync/sync-record.js';
 import { RevertNotices } from './sync/revert-notices.js';
 import { SyncPipeline } from './sync/sync-worker.js';
@@ -62,6 +65,8 @@ export interface DaemonParts {
   keys: Keys;
   users: UserService;
   store: UserStore;
+  /** The store reports read through (its own connection). */
+  reportStore: UserStore;
   statusTypes: StatusTypeStore;
   catalog: CatalogCache;
   timers: Timers;
@@ -148,6 +153,16 @@ export class Daemon {
     // Every status type the configuration names must exist, before anything can use one.
     checkStatusReferences(references, await catalog.get());
 
+    // Reports read every user's history on a connection of their own: with auto-pipelining on one connection,
+    // agents' commits would queue behind a report's hundreds of reads.
+    const reportsRedis = createCommandClient(conn, log, 'reports');
+    this.onStop('reports redis', () => closeClient(reportsRedis));
+    await reportsRedis.connect();
+    const reportStore = new UserStore(reportsRedis, keys, {
+      streamMaxLen: config.redis.streamMaxLen,
+      historyMax: HISTORY_MAX,
+    });
+    const syncDesiredOptions = desiredOptionsOf(config.sync);
     const users = new UserService(
       store,
       catalog,
@@ -155,6 +170,7 @@ export class Daemon {
       this.metrics,
       log.child({ component: 'users' }),
       clock,
+      (state, catalog, now) => desiredFingerprint(state, catalog, syncDesiredOptions, now),
     );
 
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
@@ -172,7 +188,13 @@ export class Daemon {
     timers.start();
 
     // PBX connections and the sync pipeline
-    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen);
+    const records = new SyncRecords(redis, keys, config.redis.streamMaxLen, clock);
+    const syncIndex = new SyncIndex(
+      redis,
+      keys,
+      config.pbx.map((c) => c.id),
+      clock,
+    );
     const extensions = new ExtensionIndex(redis, keys, log.child({ component: 'extensions' }));
     // Announced before the first lease round, so a duplicate node name is reported before anything is taken.
     const identity = createIdentity(config.ha.nodeName);
@@ -304,10 +326,14 @@ export class Daemon {
     this.onStop('event hub', () => events.stop());
     await events.start();
 
+    // /metrics needs no key: its Redis cost must not grow with the number of scrapers or of keys (status-gauge.ts).
+    const refreshStatusGauge = statusGaugeRefresher({
+      redis,
+      keys,
+      statusIds: async () => [...(await catalog.get()).keys()],
+      gauge: this.metrics.usersByStatus,
+    });
     this.metrics.beforeScrape.push(async () => {
-      const counts = await store.countByStatus();
-      this.metrics.usersByStatus.reset();
-      for (const [status, n] of counts) this.metrics.usersByStatus.set({ status }, n);
       pbx.check(); // refreshes the PBX connection gauges
       for (const endpoint of await endpoints.list()) {
         const { depth, oldestMs } = await deliveries.backlog(endpoint.id);
@@ -317,12 +343,19 @@ export class Daemon {
           oldestMs === null ? 0 : Math.max(0, (Date.now() - oldestMs) / 1000),
         );
       }
+      await refreshStatusGauge();
+      for (const c of await syncIndex.summary()) {
+        this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
+        this.metrics.syncPendingOldest.set({ pbx: c.connection }, c.oldestPendingSeconds);
+        this.metrics.syncFailedUsers.set({ pbx: c.connection }, c.failed);
+      }
     });
     const health = new Health(redis);
     this.parts = {
       keys,
       users,
       store,
+      reportStore,
       statusTypes,
       catalog,
       timers,
@@ -354,6 +387,7 @@ export class Daemon {
         defaultShiftStatus: config.status.defaultOnShiftStart,
         clock,
         syncRecord: (id) => records.view(id),
+        usersInSyncState: (state) => syncIndex.userIds(state),
       }),
       pbxRoutes({
         report: () => pbx.report(),
@@ -361,9 +395,20 @@ export class Daemon {
         capabilities: (id) => capabilitiesOf(config.pbx.find((c) => c.id === id) as PbxConfig),
         roster: () => roster.read(),
       }),
-      eventRoutes({ feed: events }),
+      eventRoutes({
+        feed: events,
+        session: {
+          maxBacklogBytes: config.events.maxBacklogBytes,
+          maxHeldBytes: config.events.maxHeldBytes,
+          drainTimeoutMs: config.events.drainTimeoutMs,
+          replayTimeoutMs: config.events.replayTimeoutMs,
+        },
+        limits: config.events,
+        retryAfterSeconds: config.events.retryAfterSeconds,
+        metrics: this.metrics,
+      }),
       webhookRoutes({ endpoints, deliveries, changed: () => webhooks.refresh(), clock }),
-      reportRoutes({ store, catalog, clock }),
+      reportRoutes({ store: reportStore, catalog, clock, gate: config.reports }),
       meRoutes(),
     ];
     const app = await buildApp({
@@ -375,6 +420,7 @@ export class Daemon {
       v1,
       root: [consoleRoutes()],
       docs: config.server.docs,
+      timeouts: config.server,
       ...(this.options.version ? { version: this.options.version } : {}),
     });
     this.app = app;

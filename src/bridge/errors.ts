@@ -58,10 +58,26 @@ export const ERROR_CATALOGUE = {
       'The extension would make the wrap-up longer than status.wrapUpMaxSeconds; details: {maxSeconds, remainingSeconds}.',
   },
   PAYLOAD_TOO_LARGE: { status: 413, description: 'The body is over 64 KiB.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description:
+      'The request (headers and body) did not arrive within server.requestTimeoutMs; the connection is closed.',
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: 'The body is not JSON: send the header "Content-Type: application/json".',
   },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    description:
+      'Too many event streams (or resumes) open for this key or on this daemon; retry after Retry-After seconds.',
+  },
+  REPORTS_BUSY: {
+    status: 429,
+    description:
+      'Too many reports are running (reports.maxConcurrent) or waiting; retry after Retry-After seconds.',
+  },
+  HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are over 16 KiB.' },
   INTERNAL: { status: 500, description: 'Unexpected error; details are in the server log.' },
   NOT_READY: { status: 503, description: 'Redis is unreachable or the daemon is starting or stopping.' },
 } as const satisfies Record<string, { status: number; description: string }>;

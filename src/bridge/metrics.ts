@@ -49,8 +49,26 @@ export function createMetrics() {
   });
   const syncJobs = new Counter({
     name: 'pb_sync_jobs_total',
-    help: 'PBX sync jobs by connection and outcome (in-sync, retry, failed)',
+    help: 'PBX sync jobs by connection and outcome (in-sync, superseded by a newer change, retry, failed)',
     labelNames: ['pbx', 'outcome'] as const,
+    registers: [registry],
+  });
+  const syncPendingUsers = new Gauge({
+    name: 'pb_sync_pending_users',
+    help: 'Users whose PBX sync is pending (a committed change not yet applied), by connection',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncPendingOldest = new Gauge({
+    name: 'pb_sync_pending_oldest_seconds',
+    help: 'How long the longest-pending user of a connection has been pending (0: none pending)',
+    labelNames: ['pbx'] as const,
+    registers: [registry],
+  });
+  const syncFailedUsers = new Gauge({
+    name: 'pb_sync_failed_users',
+    help: 'Users whose PBX sync failed (retry budget spent or a permanent error), by connection',
+    labelNames: ['pbx'] as const,
     registers: [registry],
   });
   const pbxConnected = new Gauge({
@@ -103,6 +121,28 @@ export function createMetrics() {
     labelNames: ['endpoint'] as const,
     registers: [registry],
   });
+  const sseSessions = new Gauge({
+    name: 'pb_sse_sessions',
+    help: 'Open SSE streams (GET /v1/events) on this daemon',
+    registers: [registry],
+  });
+  const sseReplays = new Gauge({
+    name: 'pb_sse_replays',
+    help: 'SSE streams catching up after Last-Event-ID right now',
+    registers: [registry],
+  });
+  const sseCutOffs = new Counter({
+    name: 'pb_sse_cutoffs_total',
+    help: 'SSE clients disconnected for not keeping up, by reason (backlog, drain-timeout, replay-timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const sseRefused = new Counter({
+    name: 'pb_sse_refused_total',
+    help: 'SSE streams refused with 429 TOO_MANY_STREAMS, by limit reached',
+    labelNames: ['limit'] as const,
+    registers: [registry],
+  });
   /** Refreshers run just before each scrape, for gauges that are read from Redis rather than counted. */
   const beforeScrape: Array<() => Promise<void>> = [];
   return {
@@ -116,6 +156,9 @@ export function createMetrics() {
     commitRetries,
     timerLag,
     syncJobs,
+    syncPendingUsers,
+    syncPendingOldest,
+    syncFailedUsers,
     pbxConnected,
     leaseChanges,
     eventToApply,
@@ -124,6 +167,10 @@ export function createMetrics() {
     webhookLag,
     webhookQueueDepth,
     webhookQueueLag,
+    sseSessions,
+    sseReplays,
+    sseCutOffs,
+    sseRefused,
   };
 }
 

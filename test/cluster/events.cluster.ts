@@ -81,4 +81,20 @@ describe('SSE on Redis Cluster', () => {
     expect(resumed.events).toHaveLength(missed.length + 1);
     expect([...payloads(resumed.events.slice(0, -1))].sort()).toEqual([...payloads(missed)].sort());
   });
+
+  it("an agent resumes from its own index (a pipeline in its partition's slot)", async () => {
+    await createUser(d, 'u1');
+    await createUser(d, 'other-1');
+    await setStatus(d, 'u1', 'active');
+    await setStatus(d, 'other-1', 'active');
+    await setStatus(d, 'u1', 'idle');
+    const fromZero = `v1:${Array.from({ length: d.config.redis.partitions }, () => '0').join('.')}`;
+    const agent = await SseClient.connect(`${d.url}/v1/events`, { key: KEYS.agent, lastEventId: fromZero });
+    clients.push(agent);
+    await agent.next(statusChange('u1', 'idle'));
+    expect(agent.ofType('user.status.changed').map((e) => [e.json.userId, e.json.to])).toEqual([
+      ['u1', 'active'],
+      ['u1', 'idle'],
+    ]);
+  });
 });

@@ -331,6 +331,29 @@ describe('web console', () => {
   );
 
   it(
+    'board: a "PBX not in sync" filter shows who the PBX is not in step with',
+    async () => {
+      await ok('admin', 'PUT', '/v1/users/s1', { displayName: 'Sia Sync' });
+      // This daemon has no PBX connection "nowhere": the user's sync goes pending, then failed.
+      await ok('admin', 'PUT', '/v1/users/s2', {
+        displayName: 'Sol Sync',
+        pbx: { connection: 'nowhere', extension: '1001' },
+      });
+      await waitFor(async () => (await ok('admin', 'GET', '/v1/users/s2')).pbx.sync.state === 'failed', {
+        what: 'sync failed',
+      });
+      const { page } = await open('supervisor', '/console/board');
+      await page.locator('.tile[data-user="s2"] .tile-pbx.sync-failed').waitFor();
+      const filter = page.locator('#filter-sync');
+      await filter.filter({ hasText: 'PBX not in sync1' }).waitFor();
+      await filter.click();
+      await page.locator('.tile[data-user="s1"]').waitFor({ state: 'hidden' });
+      expect(await page.locator('.tile[data-user="s2"]').isVisible()).toBe(true);
+    },
+    E2E_TIMEOUT,
+  );
+
+  it(
     'report: a day as a chart and a table, and the same as CSV',
     async () => {
       await ok('admin', 'PUT', '/v1/users/r1', { displayName: 'Rae Report' });

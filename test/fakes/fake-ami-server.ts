@@ -167,6 +167,8 @@ export class FakeAmiServer {
   stalled = false;
   /** Actions (lower-case names) recorded but never answered: a PBX that "forgets" to reply. */
   readonly ignoredActions = new Set<string>();
+  /** Write actions received while writes are held: answered (and carried out) by releaseWrites(). */
+  private heldWrites: Array<() => void> | null = null;
   /** Hide members from QueueStatus (simulates a race: the client then gets "Already there"). */
   hideMembersInQueueStatus = false;
   /** Leave `Membership` out of QueueStatus items (the client must then learn "static" from QueueRemove's answer). */
@@ -214,6 +216,25 @@ export class FakeAmiServer {
   dropAll(): void {
     for (const s of this.sessions) s.socket.destroy();
     this.sessions.clear();
+  }
+
+  /**
+   * A slow PBX: from now on write actions are recorded but neither carried out nor answered (reads still are) until
+   * releaseWrites(), which does both in the order received.
+   */
+  holdWrites(): void {
+    this.heldWrites ??= [];
+  }
+
+  /** Write actions waiting for releaseWrites(). */
+  get heldWriteCount(): number {
+    return this.heldWrites?.length ?? 0;
+  }
+
+  releaseWrites(): void {
+    const held = this.heldWrites ?? [];
+    this.heldWrites = null;
+    for (const run of held) run();
   }
 
   /** Stops answering: input is read and discarded, nothing is sent. */
@@ -438,6 +459,10 @@ export class FakeAmiServer {
       return reply(
         error(`Invalid/unknown command: ${name}. Use Action: ListCommands to show available commands.`),
       );
+    if (this.heldWrites && WRITE_ACTIONS.has(lower)) {
+      this.heldWrites.push(() => handler(session, headers, reply));
+      return;
+    }
     handler(session, headers, reply);
   }
 

@@ -4,6 +4,7 @@
  * turns network errors into status 0, the figure line each file prints, and the PBX-side checks "the fake PBX
  * shows what the user's current status type wants".
  */
+import { readFileSync } from 'node:fs';
 import { CliProcess, tempDir, writeConfig } from '../daemon/cli-process.js';
 import type { FakeAmiServer } from '../fakes/fake-ami-server.js';
 import type { Fake3cxServer } from '../fakes/fake-3cx-server.js';
@@ -157,6 +158,12 @@ export class ChildDaemon {
       log: { level: 'info', ...sections.log },
       ...(sections.webhooks ? { webhooks: sections.webhooks } : {}),
       pbx: options.pbx ?? [],
+      // Any other section (events, reports, ...) as given.
+      ...Object.fromEntries(
+        Object.entries(sections).filter(
+          ([name]) => !['server', 'redis', 'status', 'sync', 'ha', 'log'].includes(name),
+        ),
+      ),
     };
     this.configPath = writeConfig(tempDir('pb-faults-'), JSON.stringify(config, null, 2));
     this.base = `http://127.0.0.1:${options.port}`;
@@ -177,6 +184,14 @@ export class ChildDaemon {
     if (!cli) return;
     cli.signal('SIGKILL');
     await cli.closed;
+  }
+
+  /** Resident memory of the running process (MiB), from /proc. */
+  rssMiB(): number {
+    const pid = this.cli?.child.pid;
+    if (!pid) return 0;
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
   }
 
   /** Lines at level error or fatal over every process started (an unhandled error is a finding). */

@@ -71,6 +71,8 @@ describe('FreePBX through the bridge', () => {
       ['QueuePause', 'true', 'On Break'],
       ['QueueRemove', '', ''],
     ]);
+    // The PBX shows the removal before the adapter's apply() returns: in-sync follows once it has.
+    await waitFor(async () => (await user()).pbx.sync.state === 'in-sync', { what: 'Offline in sync' });
     expect((await user()).pbx.sync).toMatchObject({ state: 'in-sync', unsupported: [] });
   });
 

@@ -1,14 +1,18 @@
 /**
  * apply(): make one extension match the desired settings, setting by setting.
  *
- * Each setting is read, compared and written only on a difference (DESIGN principle 3), so a second
- * apply() with the same wish sends no writes. A permanent fault in one setting (say, no Follow Me for
- * this extension) does not stop the others: they are still applied, then the first permanent error is
- * thrown. A retryable fault (connection lost, timeout) stops at once; the bridge retries the whole job.
+ * Each setting is compared with what is known of it (remembered from earlier reads and writes, else read) and written
+ * only on a difference (DESIGN principle 3), so a second apply() with the same wish sends nothing. `verify` (the
+ * bridge's reconcile and forced syncs) forgets what is remembered and reads every setting from the PBX first.
+ * The settings are independent and run together, their AMI actions pipelined. A permanent fault in one setting
+ * (say, no Follow Me for this extension) does not stop the others: they are still applied, then the first permanent
+ * error is thrown. A retryable fault (connection lost, timeout) is thrown once all settings have settled; the bridge
+ * retries the whole job.
  */
 import { PbxError, type ApplyResult, type DesiredSettings, type PbxTarget } from '../pbx.js';
 import { loadApplyContext, type ApplyContext } from './apply-context.js';
 import type { AmiPort } from './astdb.js';
+import type { ExtensionFacts } from './fact-cache.js';
 import { syncDnd, syncExternalCalls, syncFollowMe, syncPresence } from './feature-sync.js';
 import type { FreepbxAdapterOptions } from './options.js';
 import { syncQueues } from './queue-sync.js';
@@ -36,17 +40,21 @@ export async function applySettings(
   target: PbxTarget,
   desired: DesiredSettings,
   options: ApplyOptions,
+  facts: ExtensionFacts,
 ): Promise<ApplyResult> {
-  const ctx = await loadApplyContext(ami, target, options);
+  const ctx = await loadApplyContext(ami, target, options, facts);
+  const outcomes = await Promise.allSettled(SETTINGS.map(([, sync]) => sync(ctx, desired)));
   const changed: SettingName[] = [];
   const failures: PbxError[] = [];
-  for (const [name, sync] of SETTINGS) {
-    try {
-      if (await sync(ctx, desired)) changed.push(name);
-    } catch (err) {
-      if (!(err instanceof PbxError) || err.retryable) throw err;
-      failures.push(withField(err, name));
+  for (const [i, outcome] of outcomes.entries()) {
+    const name = (SETTINGS[i] as (typeof SETTINGS)[number])[0];
+    if (outcome.status === 'fulfilled') {
+      if (outcome.value) changed.push(name);
+      continue;
     }
+    const err: unknown = outcome.reason;
+    if (!(err instanceof PbxError) || err.retryable) throw err;
+    failures.push(withField(err, name));
   }
   const log = { extension: target.extension, statusId: desired.statusId, changed };
   if (!failures[0]) {

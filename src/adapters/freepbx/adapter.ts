@@ -6,8 +6,12 @@
  * or FullyBooted → restart detector. `connected` is emitted once per login, after the event mask is
  * set, with `restarted` when the FullyBooted that follows login showed a new Asterisk process; a
  * FullyBooted with a restart during a live session emits another `connected{restarted:true}`.
+ *
+ * Every event also passes the fact cache (fact-cache.ts), which forgets what an event contradicts; the cache is
+ * cleared on every login and link loss and on an Asterisk restart, since events may have been missed.
  */
 import type {
+  ApplyOptions,
   ApplyResult,
   DesiredSettings,
   PbxAdapter,
@@ -24,6 +28,7 @@ import type { AmiMessage } from './ami-message.js';
 import { AmiSession } from './ami-session.js';
 import { CallTracker, type ChannelFact } from './call-tracker.js';
 import { createEventMapper } from './event-map.js';
+import { FactCache } from './fact-cache.js';
 import type { FreepbxAdapterOptions } from './options.js';
 import { RestartDetector } from './restart-detector.js';
 import { listChannels } from './snapshot.js';
@@ -39,15 +44,20 @@ export class FreepbxAdapter implements PbxAdapter {
   private restartSeen = false;
   private snapshotting: Promise<PbxSnapshot> | null = null;
   private readonly options: Readonly<FreepbxAdapterOptions>;
+  private readonly facts: FactCache;
 
   constructor(options: Readonly<FreepbxAdapterOptions>) {
     this.id = options.id;
     this.options = { ...options, logger: options.logger.child({ component: 'freepbx', pbx: options.id }) };
     this.mapEvent = createEventMapper(options.memberInterfaceTemplate);
+    this.facts = new FactCache(options.memberInterfaceTemplate);
     this.session = new AmiSession(this.options, {
       onEvent: (msg) => this.onEvent(msg),
       onReady: () => this.onReady(),
-      onDown: (reason) => this.emit({ type: 'disconnected', at: new Date(), reason }),
+      onDown: (reason) => {
+        this.facts.clear();
+        this.emit({ type: 'disconnected', at: new Date(), reason });
+      },
     });
   }
 
@@ -61,8 +71,11 @@ export class FreepbxAdapter implements PbxAdapter {
     await this.session.stop();
   }
 
-  apply(target: PbxTarget, desired: DesiredSettings): Promise<ApplyResult> {
-    return applySettings(this.session, target, desired, this.options);
+  /** `verify`: read every setting from the PBX instead of trusting what is remembered (reconcile, reverts). */
+  apply(target: PbxTarget, desired: DesiredSettings, options: ApplyOptions = {}): Promise<ApplyResult> {
+    if (options.verify) this.facts.forgetExtension(target.extension);
+    const facts = this.facts.forExtension(target.extension);
+    return applySettings(this.session, target, desired, this.options, facts);
   }
 
   /** One CoreShowChannels at a time; concurrent callers share it. */
@@ -92,6 +105,7 @@ export class FreepbxAdapter implements PbxAdapter {
   }
 
   private onEvent(msg: AmiMessage): void {
+    this.facts.observe(msg);
     const mapped = this.mapEvent(msg);
     switch (mapped.kind) {
       case 'channelOpen':
@@ -122,11 +136,13 @@ export class FreepbxAdapter implements PbxAdapter {
   private onFullyBooted(uptimeSeconds: number): void {
     if (!this.restarts.observe(uptimeSeconds, new Date())) return;
     this.options.logger.warn({ uptimeSeconds }, 'Asterisk restarted');
+    this.facts.clear();
     if (this.session.status().connected) this.emit({ type: 'connected', at: new Date(), restarted: true });
     else this.restartSeen = true; // the login's own FullyBooted: reported with this login's `connected`
   }
 
   private onReady(): void {
+    this.facts.clear(); // events of the time between links are lost
     const restarted = this.restartSeen;
     this.restartSeen = false;
     this.emit({ type: 'connected', at: new Date(), restarted });

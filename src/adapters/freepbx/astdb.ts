@@ -7,6 +7,7 @@
 import { errorSays, requireSuccess, toPbxError } from './ami-errors.js';
 import type { ListResult } from './ami-connection.js';
 import { eventName, field, isSuccess, type AmiAction, type AmiMessage } from './ami-message.js';
+import { allSettled } from './pipeline.js';
 
 /** What the settings code needs from the session. */
 export interface AmiPort {
@@ -73,7 +74,7 @@ export async function setvar(ami: AmiPort, variable: string, value: string): Pro
   requireSuccess(res, `Setvar ${variable}`);
 }
 
-/** Sets `DEVICE_STATE(<device>)` for each device, in order. */
+/** Sets `DEVICE_STATE(<device>)` for each device, all in flight together. */
 export async function setDeviceStates(ami: AmiPort, devices: string[], state: string): Promise<void> {
-  for (const device of devices) await setvar(ami, `DEVICE_STATE(${device})`, state);
+  await allSettled(devices.map((device) => setvar(ami, `DEVICE_STATE(${device})`, state)));
 }

@@ -1,13 +1,14 @@
 /**
  * DND, presence, Follow Me ("ring my mobile") and the external-calls flag, the FreePBX way.
  *
- * Each function reads the current value, compares it with the wish and writes only on a difference;
- * it returns whether it wrote. Writes follow reference §4 (DND, presence), §6 (Follow Me) and §7
+ * Each function takes the current value (remembered in ctx.facts, else read), compares it with the wish and writes
+ * only on a difference; it returns whether it wrote. Independent reads and writes are in flight together. Writes follow reference §4 (DND, presence), §6 (Follow Me) and §7
  * (our AstDB flag + dialplan hook for external calls).
  */
 import { PbxError, type DesiredSettings } from '../pbx.js';
 import { fields, field, isSuccess } from './ami-message.js';
 import { dbDel, dbGet, dbPut, getvar, KEYS, setDeviceStates, setvar } from './astdb.js';
+import { allSettled } from './pipeline.js';
 import type { ApplyContext } from './apply-context.js';
 import { DND_BY_DEVICE_STATE } from './event-map.js';
 import { desiredPresence, encodePresence } from './presence-value.js';
@@ -15,15 +16,25 @@ import { desiredPresence, encodePresence } from './presence-value.js';
 /** DND: AstDB `DND/<ext>` (YES or absent) plus `Custom:DND<ext>` and `Custom:DEVDND<dev>` device states. */
 export async function syncDnd(ctx: ApplyContext, desired: DesiredSettings): Promise<boolean> {
   const want = desired.presence.freepbx.dnd;
-  const stored = await dbGet(ctx.ami, KEYS.dnd(ctx.extension));
-  const devState = await getvar(ctx.ami, `DEVICE_STATE(Custom:DND${ctx.extension})`);
-  const storedOk = Boolean(stored) === want; // FreePBX dialplan: any non-empty value means DND
-  const stateOk = (DND_BY_DEVICE_STATE[devState.toUpperCase()] === true) === want;
-  if (storedOk && stateOk) return false;
-  if (!storedOk && want) await dbPut(ctx.ami, KEYS.dnd(ctx.extension), 'YES');
-  if (!storedOk && !want) await dbDel(ctx.ami, KEYS.dnd(ctx.extension));
-  const devices = [`Custom:DND${ctx.extension}`, ...(await ctx.devices()).map((d) => `Custom:DEVDND${d}`)];
-  await setDeviceStates(ctx.ami, devices, want ? 'BUSY' : 'UNAVAILABLE');
+  const { ami, extension, facts } = ctx;
+  const [stored, state] = await allSettled([
+    // FreePBX dialplan: any non-empty value means DND
+    facts.read('dndStored', async () => Boolean(await dbGet(ami, KEYS.dnd(extension)))),
+    facts.read('dndState', async () => {
+      const devState = await getvar(ami, `DEVICE_STATE(Custom:DND${extension})`);
+      return DND_BY_DEVICE_STATE[devState.toUpperCase()] === true;
+    }),
+  ]);
+  if (stored === want && state === want) return false;
+  const devices = [`Custom:DND${extension}`, ...(await ctx.devices()).map((d) => `Custom:DEVDND${d}`)];
+  await allSettled([
+    stored === want
+      ? Promise.resolve()
+      : ctx.write('dndStored', want, () =>
+          want ? dbPut(ami, KEYS.dnd(extension), 'YES') : dbDel(ami, KEYS.dnd(extension)),
+        ),
+    ctx.write('dndState', want, () => setDeviceStates(ami, devices, want ? 'BUSY' : 'UNAVAILABLE')),
+  ]);
   return true;
 }
 
@@ -31,9 +42,11 @@ export async function syncDnd(ctx: ApplyContext, desired: DesiredSettings): Prom
 export async function syncPresence(ctx: ApplyContext, desired: DesiredSettings): Promise<boolean> {
   const { presence, message } = desired.presence.freepbx;
   const want = desiredPresence(presence, message);
-  const current = await readPresence(ctx);
+  const current = await ctx.facts.read('presence', () => readPresence(ctx));
   if (current.state === want.state && current.message === want.message) return false;
-  await setvar(ctx.ami, `PRESENCE_STATE(CustomPresence:${ctx.extension})`, encodePresence(want));
+  await ctx.write('presence', { state: want.state, message: want.message }, () =>
+    setvar(ctx.ami, `PRESENCE_STATE(CustomPresence:${ctx.extension})`, encodePresence(want)),
+  );
   return true;
 }
 
@@ -53,21 +66,28 @@ async function readPresence(ctx: ApplyContext): Promise<{ state: string; message
  */
 export async function syncFollowMe(ctx: ApplyContext, desired: DesiredSettings): Promise<boolean> {
   const want = desired.ringMyMobile;
-  const ddial = await dbGet(ctx.ami, KEYS.followMeDdial(ctx.extension));
-  if (ddial === undefined) {
+  const { ami, extension } = ctx;
+  const ddial = await ctx.facts.read(
+    'ddial',
+    async () => (await dbGet(ami, KEYS.followMeDdial(extension))) ?? null,
+  );
+  if (ddial === null) {
     if (!want) return false; // no Follow Me = the extension rings normally, which is the wish
+    ctx.facts.forget('ddial'); // Follow Me may be created any time: ask again next time
     throw new PbxError(
       'PBX_FEATURE_NOT_CONFIGURED',
-      `Follow Me is not set up for extension ${ctx.extension}; create it in FreePBX (Applications > Follow Me)`,
-      { extension: ctx.extension, field: 'ringMyMobile' },
+      `Follow Me is not set up for extension ${extension}; create it in FreePBX (Applications > Follow Me)`,
+      { extension, field: 'ringMyMobile' },
     );
   }
   let changed = want && ctx.target.mobile ? await ensureInFollowMeList(ctx, ctx.target.mobile) : false;
   const wantDdial = want ? 'DIRECT' : 'EXTENSION';
   if (ddial !== wantDdial) {
-    await dbPut(ctx.ami, KEYS.followMeDdial(ctx.extension), wantDdial);
     const blfs = (await ctx.devices()).map((d) => `Custom:FOLLOWME${d}`);
-    await setDeviceStates(ctx.ami, blfs, want ? 'BUSY' : 'NOT_INUSE');
+    await ctx.write('ddial', wantDdial, async () => {
+      await dbPut(ami, KEYS.followMeDdial(extension), wantDdial);
+      await setDeviceStates(ami, blfs, want ? 'BUSY' : 'NOT_INUSE');
+    });
     changed = true;
   }
   return changed;
@@ -77,18 +97,21 @@ export async function syncFollowMe(ctx: ApplyContext, desired: DesiredSettings):
 async function ensureInFollowMeList(ctx: ApplyContext, mobile: string): Promise<boolean> {
   const number = mobile.replace(/[^0-9+*]/g, '');
   if (!number) return false;
-  const list = (await dbGet(ctx.ami, KEYS.followMeList(ctx.extension))) ?? '';
+  const key = KEYS.followMeList(ctx.extension);
+  const list = await ctx.facts.read('followMeList', async () => (await dbGet(ctx.ami, key)) ?? '');
   const entries = list.split('-').filter(Boolean);
   if (entries.includes(`${number}#`)) return false;
-  await dbPut(ctx.ami, KEYS.followMeList(ctx.extension), [...entries, `${number}#`].join('-'));
+  const next = [...entries, `${number}#`].join('-');
+  await ctx.write('followMeList', next, () => dbPut(ctx.ami, key, next));
   return true;
 }
 
 /** External calls: our AstDB flag `PRESENCEBRIDGE/<ext>/external` = allow | deny (absent = allow). */
 export async function syncExternalCalls(ctx: ApplyContext, desired: DesiredSettings): Promise<boolean> {
   const want = desired.externalCalls ? 'allow' : 'deny';
-  const current = (await dbGet(ctx.ami, KEYS.externalCalls(ctx.extension))) ?? 'allow';
+  const key = KEYS.externalCalls(ctx.extension);
+  const current = await ctx.facts.read('external', async () => (await dbGet(ctx.ami, key)) ?? 'allow');
   if (current === want) return false;
-  await dbPut(ctx.ami, KEYS.externalCalls(ctx.extension), want);
+  await ctx.write('external', want, () => dbPut(ctx.ami, key, want));
   return true;
 }

@@ -10,21 +10,19 @@
  * - a new reason re-pauses directly (`QueuePause Paused=true`), never unpause-then-pause;
  * - a static (or realtime) member cannot be removed (`Member not dynamic`): it is paused with the reason instead.
  * "Already there" / "Not there" answers (a race with *45 or another writer) count as success.
+ *
+ * The member state is remembered per queue (fact-cache.ts `member:<queue>`); queues are read and written in parallel.
  */
 import { PbxError, type DesiredSettings } from '../pbx.js';
 import { errorSays, requireSuccess, toPbxError } from './ami-errors.js';
 import { clean, eventName, field, isSuccess } from './ami-message.js';
 import { dbGet, KEYS, setDeviceStates } from './astdb.js';
 import type { ApplyContext } from './apply-context.js';
+import type { MemberState } from './fact-cache.js';
+import { allSettled } from './pipeline.js';
 import { truncateUtf8 } from './presence-value.js';
 
-/** What QueueStatus says about our member in one queue (null: not a member). */
-export interface MemberState {
-  paused: boolean;
-  reason: string;
-  /** `Membership: dynamic`; static (queues.conf) and realtime members answer QueueRemove "Member not dynamic". */
-  removable: boolean;
-}
+export type { MemberState };
 
 export type QueueWrite = 'add' | 'addPaused' | 'unpause' | 'remove' | 'pause';
 
@@ -40,15 +38,19 @@ export function planQueue(member: MemberState | null, want: QueueWish): QueueWri
 
 /** Syncs every queue of the target; true when anything was written. */
 export async function syncQueues(ctx: ApplyContext, desired: DesiredSettings): Promise<boolean> {
-  let changed = false;
-  for (const queue of ctx.target.queues) {
-    const write = planQueue(await readMember(ctx, queue), desired.queues);
-    if (!write) continue;
-    await WRITES[write](ctx, queue, desired.queues);
-    changed = true;
-  }
-  return changed;
+  const written = await allSettled(ctx.target.queues.map((queue) => syncQueue(ctx, queue, desired.queues)));
+  return written.some(Boolean);
 }
+
+async function syncQueue(ctx: ApplyContext, queue: string, want: QueueWish): Promise<boolean> {
+  const member = await ctx.facts.read(memberKey(queue), () => readMember(ctx, queue));
+  const write = planQueue(member, want);
+  if (!write) return false;
+  await WRITES[write](ctx, queue, want, member);
+  return true;
+}
+
+const memberKey = (queue: string): `member:${string}` => `member:${queue}`;
 
 async function readMember(ctx: ApplyContext, queue: string): Promise<MemberState | null> {
   const iface = ctx.memberInterface;
@@ -66,22 +68,39 @@ async function readMember(ctx: ApplyContext, queue: string): Promise<MemberState
   );
   if (!hit) return null;
   const membership = field(hit, 'membership').toLowerCase();
+  const paused = field(hit, 'paused') === '1';
   return {
-    paused: field(hit, 'paused') === '1',
-    reason: field(hit, 'pausedreason'),
+    paused,
+    reason: paused ? field(hit, 'pausedreason') : '', // app_queue clears it on unpause; compared only when paused
     removable: membership === '' || membership === 'dynamic',
   };
 }
 
-const WRITES: Readonly<
-  Record<QueueWrite, (ctx: ApplyContext, queue: string, want: QueueWish) => Promise<void>>
-> = {
-  add: (ctx, queue) => addMember(ctx, queue, null),
-  addPaused: (ctx, queue, want) => addMember(ctx, queue, pauseReason(want)),
-  unpause: (ctx, queue) => pause(ctx, queue, false, ''),
+type Write = (ctx: ApplyContext, queue: string, want: QueueWish, member: MemberState | null) => Promise<void>;
+
+/** Each write remembers the member state it sets (fact-cache.ts); a failure forgets it. */
+const WRITES: Readonly<Record<QueueWrite, Write>> = {
+  add: (ctx, queue) =>
+    ctx.write(memberKey(queue), { paused: false, reason: '', removable: true }, () =>
+      addMember(ctx, queue, null),
+    ),
+  addPaused: (ctx, queue, want) =>
+    ctx.write(memberKey(queue), { paused: true, reason: pauseReason(want), removable: true }, () =>
+      addMember(ctx, queue, pauseReason(want)),
+    ),
+  unpause: (ctx, queue, _want, member) =>
+    ctx.write(memberKey(queue), { paused: false, reason: '', removable: member?.removable ?? true }, () =>
+      pause(ctx, queue, false, ''),
+    ),
   remove: removeMember,
-  pause: (ctx, queue, want) => pause(ctx, queue, true, pauseReason(want)),
+  pause: (ctx, queue, want, member) => pauseWith(ctx, queue, pauseReason(want), member?.removable ?? true),
 };
+
+function pauseWith(ctx: ApplyContext, queue: string, reason: string, removable: boolean): Promise<void> {
+  return ctx.write(memberKey(queue), { paused: true, reason, removable }, () =>
+    pause(ctx, queue, true, reason),
+  );
+}
 
 /**
  * QueueAdd as FreePBX's *45 does it: penalty from QPENALTY, no state interface when `ignorestate`. `pausedWith`: add
@@ -90,8 +109,17 @@ const WRITES: Readonly<
  * member paused without a reason, so the reason is read back and set by re-pausing (the member never takes a call).
  */
 async function addMember(ctx: ApplyContext, queue: string, pausedWith: string | null): Promise<void> {
-  const penalty = (await dbGet(ctx.ami, KEYS.queuePenalty(queue, ctx.extension))) || '0';
-  const noState = (await dbGet(ctx.ami, KEYS.queueNoState(ctx.extension))) === 'ignorestate';
+  const { ami, extension, facts } = ctx;
+  const [penalty, noState] = await allSettled([
+    facts.read(
+      `penalty:${queue}`,
+      async () => (await dbGet(ami, KEYS.queuePenalty(queue, extension))) || '0',
+    ),
+    facts.read(
+      'queueNoState',
+      async () => (await dbGet(ami, KEYS.queueNoState(extension))) === 'ignorestate',
+    ),
+  ]);
   const res = await ctx.ami.send({
     Action: 'QueueAdd',
     Queue: queue,
@@ -103,17 +131,25 @@ async function addMember(ctx: ApplyContext, queue: string, pausedWith: string | 
     ...(pausedWith ? { Reason: pausedWith } : {}),
   });
   requireSuccess(res, `QueueAdd ${queue}`, ['Already there']);
+  const already = !isSuccess(res); // an existing member, maybe paused otherwise: not what was remembered
+  if (already) facts.forget(memberKey(queue));
   await setQueueBlf(ctx, queue, 'INUSE');
   if (pausedWith === null) return;
   const added = await readMember(ctx, queue); // also covers "Already there": an existing member, maybe unpaused
-  if (added && !(added.paused && added.reason === pausedWith)) await pause(ctx, queue, true, pausedWith);
+  if (added && !(added.paused && added.reason === pausedWith))
+    return pauseWith(ctx, queue, pausedWith, added.removable);
+  facts.expect(memberKey(queue), added);
 }
 
 /** Logout; a member that turns out not to be removable ("Member not dynamic") is paused instead. */
 async function removeMember(ctx: ApplyContext, queue: string, want: QueueWish): Promise<void> {
-  const res = await ctx.ami.send({ Action: 'QueueRemove', Queue: queue, Interface: ctx.memberInterface });
-  if (errorSays(res, 'Member not dynamic')) return pause(ctx, queue, true, pauseReason(want));
-  requireSuccess(res, `QueueRemove ${queue}`, ['Not there']);
+  let notDynamic = false;
+  await ctx.write(memberKey(queue), null, async () => {
+    const res = await ctx.ami.send({ Action: 'QueueRemove', Queue: queue, Interface: ctx.memberInterface });
+    notDynamic = errorSays(res, 'Member not dynamic');
+    if (!notDynamic) requireSuccess(res, `QueueRemove ${queue}`, ['Not there']);
+  });
+  if (notDynamic) return pauseWith(ctx, queue, pauseReason(want), false);
   await setQueueBlf(ctx, queue, 'NOT_INUSE');
 }
 
@@ -130,6 +166,7 @@ async function pause(ctx: ApplyContext, queue: string, paused: boolean, reason: 
     throw new PbxError('PBX_UNAVAILABLE', `queue ${queue}: member vanished while unpausing`);
   }
   requireSuccess(res, `QueuePause ${queue}`, paused ? ['Interface not found'] : []);
+  if (!isSuccess(res)) ctx.facts.forget(memberKey(queue)); // not a member after all
 }
 
 /** FreePBX's *45 BLF: DEVICE_STATE(Custom:QUEUE<dev>*<queue>) per device (reference §5). */

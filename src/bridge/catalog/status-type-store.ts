@@ -256,21 +256,13 @@ export class StatusTypeStore {
     await this.redis.publish(this.keys.catalogChannel(), String(Date.now()));
     if (!change) return;
     const data = JSON.stringify({ at: this.clock().toISOString(), ...change });
-    await this.redis.xadd(
-      this.keys.events(0),
-      'MAXLEN',
-      '~',
-      String(this.streamMaxLen),
-      '*',
-      'type',
-      'status-type.changed',
-      'user',
-      '',
-      'data',
-      data,
+    // Also into partition 0's catalog index (agents' SSE resume), and the same wake-up every commit sends.
+    await runScript(
+      this.redis,
+      'appendIndexedEvent',
+      [this.keys.events(0), this.keys.catalogEvents()],
+      ['status-type.changed', '', data, this.streamMaxLen, this.keys.eventsChannel(), 0],
     );
-    // The same wake-up every commit sends: readers that poll per partition (Redis Cluster) see it at once.
-    await this.redis.publish(this.keys.eventsChannel(), '0');
   }
 }
 

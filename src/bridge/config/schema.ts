@@ -22,8 +22,18 @@ const serverSchema = z
     shutdownTimeoutMs: durationMs.default(10_000),
     /** Serve the OpenAPI UI at /docs. */
     docs: z.boolean().default(true),
+    /** A request's headers and body must have arrived within this (else 408 and the connection is closed). */
+    requestTimeoutMs: durationMs.default(30_000),
+    /** A request's headers must have arrived within this. */
+    headersTimeoutMs: durationMs.default(10_000),
+    /** A connection without any traffic for this long is closed (SSE streams send a ping every 15 s). */
+    idleTimeoutMs: durationMs.min(20_000).default(120_000),
   })
-  .strict();
+  .strict()
+  .refine((s) => s.headersTimeoutMs <= s.requestTimeoutMs, {
+    message: 'server.headersTimeoutMs must not be longer than server.requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  });
 
 const redisSchema = z
   .object({
@@ -345,6 +355,42 @@ const webhooksSchema = z
   })
   .strict();
 
+/** GET /v1/events (SSE): what one stream may cost, and how many there may be (README "Real time"). */
+const eventsSchema = z
+  .object({
+    /** Open streams on this daemon, in total and per API key; over it: 429 TOO_MANY_STREAMS. */
+    maxSessions: z.number().int().min(1).default(5_000),
+    maxSessionsPerKey: z.number().int().min(1).default(100),
+    /** Streams catching up after Last-Event-ID at the same time, in total and per key; over it: 429. */
+    maxReplays: z.number().int().min(1).default(16),
+    maxReplaysPerKey: z.number().int().min(1).default(4),
+    /** Retry-After (seconds) of a 429 TOO_MANY_STREAMS. */
+    retryAfterSeconds: z.number().int().min(1).max(3_600).default(5),
+    /** Unsent bytes of a live stream after which its client (not reading) is disconnected. */
+    maxBacklogBytes: z.number().int().min(16_384).default(1_048_576),
+    /** Live events held for one stream while it catches up; past it they are re-read from Redis instead. */
+    maxHeldBytes: z.number().int().min(16_384).default(1_048_576),
+    /** A client whose connection takes nothing for this long is disconnected. */
+    drainTimeoutMs: durationMs.default(30_000),
+    /** A resume that has not caught up within this is disconnected (the client reconnects from its cursor). */
+    replayTimeoutMs: durationMs.default(60_000),
+  })
+  .strict();
+
+/** GET /v1/reports/*: reports read every user's history, so only a few run at once (README "Reports"). */
+const reportsSchema = z
+  .object({
+    /** Reports computed at the same time on this daemon. */
+    maxConcurrent: z.number().int().min(1).max(64).default(2),
+    /** Reports waiting for their turn; more are refused at once with 429 REPORTS_BUSY. */
+    maxQueued: z.number().int().min(0).max(1_000).default(4),
+    /** A report that waited this long without its turn is refused with 429 REPORTS_BUSY. */
+    queueTimeoutMs: durationMs.default(10_000),
+    /** Retry-After (seconds) of a 429 REPORTS_BUSY. */
+    retryAfterSeconds: z.number().int().min(1).max(3_600).default(5),
+  })
+  .strict();
+
 const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -372,6 +418,8 @@ export const configSchema = z
     log: logSchema.default(logSchema.parse({})),
     ha: haSchema.default(haSchema.parse({})),
     webhooks: webhooksSchema.default(webhooksSchema.parse({})),
+    events: eventsSchema.default(eventsSchema.parse({})),
+    reports: reportsSchema.default(reportsSchema.parse({})),
     pbx: pbxSchema,
     statusTypes: statusTypesSchema,
   })

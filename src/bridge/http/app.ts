@@ -34,12 +34,38 @@ export interface AppDeps {
   root?: FastifyPluginAsyncZod[];
   docs?: boolean;
   version?: string;
+  /** Timeouts of the HTTP server (config server.*); the defaults below when absent. */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
+export interface HttpTimeouts {
+  /** The whole request (headers and body) must have arrived within this. */
+  requestTimeoutMs: number;
+  /** The request's headers must have arrived within this. */
+  headersTimeoutMs: number;
+  /** A connection with no traffic either way for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+export const HTTP_TIMEOUT_DEFAULTS: HttpTimeouts = {
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
+};
+
+/** How often Node checks requestTimeout/headersTimeout (its default, 30 s, would make a 10 s limit a 40 s one). */
+const TIMEOUT_CHECK_MS = 1_000;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const timeouts = { ...HTTP_TIMEOUT_DEFAULTS, ...deps.timeouts };
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: BODY_LIMIT_BYTES,
+    // A client trickling a request (slowloris) holds a socket at most this long; SSE streams are not affected
+    // (their request is complete at once, and their heartbeats are traffic).
+    requestTimeout: timeouts.requestTimeoutMs,
+    connectionTimeout: timeouts.idleTimeoutMs,
+    http: { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // Per-request lines would flood the log at contact-center rates; latency goes to metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
     // Fastify's own 503 while closing has a body of its own ({"error":"Service Unavailable",...}); requests that
@@ -57,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installJsonParser(app);
   installErrorHandling(app, () => deps.metrics.redisErrors.inc());
   installRequestMetrics(app, deps.metrics);
+  installResponseSafety(app);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -72,7 +99,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     transformObject: (document) =>
       'openapiObject' in document ? markOptionalBodies(document.openapiObject) : document.swaggerObject,
   });
-  if (deps.docs !== false) await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  if (deps.docs !== false)
+    await app.register(fastifySwaggerUi, {
+      routePrefix: '/docs',
+      // The UI's own policy (hashes of its inline parts), without framing, and without upgrading a plain-HTTP
+      // deployment's requests to https (they would fail).
+      staticCSP: true,
+      transformStaticCSP: (header) =>
+        header
+          .replace(/frame-ancestors [^;]*;/, "frame-ancestors 'none';")
+          .replace(/\s*upgrade-insecure-requests;/, ''),
+    });
   else app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
 
   // Set when app.close() begins: requests still arriving on open keep-alive connections are turned away.
@@ -133,6 +170,32 @@ function markOptionalBodies<T extends { paths?: object }>(document: T): T {
     }
   }
   return document;
+}
+
+/**
+ * Headers every answer carries, and what happens to a request answered before its body was read.
+ * - nosniff everywhere; API answers are never cached (they carry state and keys' views); /docs is not framed.
+ * - A request refused before its body was read (401 on the first hook, 413 from Content-Length) would keep its
+ *   connection open while the client trickles the body (Node reads and discards it to reuse the connection): an
+ *   unauthenticated client could hold sockets for as long as it likes. Such an answer closes the connection.
+ */
+function installResponseSafety(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply) => {
+    if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
+    const path = request.url;
+    if (path.startsWith('/v1/') && !reply.hasHeader('cache-control'))
+      reply.header('cache-control', 'no-store');
+    if (path === '/docs' || path.startsWith('/docs/')) reply.header('x-frame-options', 'DENY');
+    if (request.raw.complete === false) {
+      reply.header('connection', 'close');
+      const socket = request.raw.socket;
+      reply.raw.once('finish', () => {
+        // Node ends the connection after a "Connection: close" answer; this makes sure a client that also stops
+        // reading cannot keep it.
+        setTimeout(() => socket.destroy(), 1_000).unref();
+      });
+    }
+  });
 }
 
 function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {

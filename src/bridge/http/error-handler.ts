@@ -110,11 +110,18 @@ export function installErrorHandling(app: FastifyInstance, onRedisError: () => v
     }
     return reply.code(answer.statusCode).send(errorBody(answer));
   });
-  app.setNotFoundHandler((request, reply) =>
+  const notFound = (request: FastifyRequest, reply: FastifyReply) =>
     reply.code(404).send({
       error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` },
-    }),
-  );
+    });
+  app.setNotFoundHandler(notFound);
+  // Fastify reads a body before calling the not-found handler: a request to no route would otherwise wait for a
+  // body that an attacker trickles. Answer it at once (its connection is then closed, see app.ts).
+  app.addHook('onRequest', async (request, reply) => {
+    const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'];
+    if (request.is404 && hasBody && request.headers['content-length'] !== '0')
+      return notFound(request, reply);
+  });
 }
 
 function errorBody(answer: ApiError) {
@@ -152,17 +159,23 @@ export function answerFrameworkError(err: FastifyError, request: FastifyRequest,
  */
 export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return; // the client is gone
-  const issue =
-    err.code === 'HPE_HEADER_OVERFLOW'
-      ? { path: 'headers', message: 'are too large' }
-      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? { path: 'request', message: 'did not arrive in time' }
-        : { path: 'request', message: 'is not valid HTTP/1.1' };
-  const body = JSON.stringify(errorBody(validationFailed([issue])));
+  let answer: ApiError;
+  let status = '400 Bad Request';
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    answer = new ApiError('HEADERS_TOO_LARGE', 'the request headers are too large (16 KiB at most)');
+    status = '431 Request Header Fields Too Large';
+  } else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    answer = new ApiError('REQUEST_TIMEOUT', 'the request did not arrive in time');
+    status = '408 Request Timeout';
+  } else {
+    answer = validationFailed([{ path: 'request', message: 'is not valid HTTP/1.1' }]);
+  }
+  const body = JSON.stringify(errorBody(answer));
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);

@@ -64,6 +64,17 @@ export class Keys {
   missedOfferLog(userId: string): string {
     return `${this.tag(this.partitionOf(userId))}:missed-offers:${userId}`;
   }
+  /**
+   * Ids of the user's own entries of its partition stream (zset, score = the id's milliseconds), written beside
+   * them: an agent's SSE resume reads this instead of the whole partition. Trimmed to the partition's window.
+   */
+  userEvents(userId: string): string {
+    return `${this.tag(this.partitionOf(userId))}:user-events:${userId}`;
+  }
+  /** Ids of partition 0's catalog entries (status-type.changed), like userEvents; the agents' other index. */
+  catalogEvents(): string {
+    return `${this.tag(0)}:catalog-events`;
+  }
 
   // Per partition
   userIndex(partition: number): string {
@@ -74,6 +85,16 @@ export class Keys {
   }
   inUpcoming(partition: number, statusId: string): string {
     return `${this.tag(partition)}:in-upcoming:${statusId}`;
+  }
+  /**
+   * Users of a PBX connection whose sync state is pending (scored by since, ms) or failed (scored by when it
+   * failed): written by commitUser and recordSync in the same step as the state, read by metrics and listings.
+   */
+  syncPending(partition: number, connection: string): string {
+    return `${this.tag(partition)}:sync-pending:${connection}`;
+  }
+  syncFailed(partition: number, connection: string): string {
+    return `${this.tag(partition)}:sync-failed:${connection}`;
   }
   events(partition: number): string {
     return `${this.tag(partition)}:events`;

@@ -9,8 +9,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
-/** 2: commitUser and deleteUser also keep the missed-offer log (one more key each). */
-export const SCRIPT_VERSION = 2;
+/**
+ * 2: commitUser and deleteUser also keep the missed-offer log (one more key each).
+ * 3: commitUser, recordSync and deleteUser keep the user's sync state and the pending/failed sync sets (issue 17).
+ * 4: commitUser, recordSync and appendIndexedEvent also write the per-user / catalog event indexes (deleteUser
+ *    removes the user's; issue 13).
+ */
+export const SCRIPT_VERSION = 4;
 
 const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 const FILE_NAME = /^([a-zA-Z]+)-(\d+)\.lua$/;

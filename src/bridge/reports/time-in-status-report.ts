@@ -80,6 +80,8 @@ export class TimeInStatusReports {
       results.push(...(await Promise.all(states.map(each))));
       cursor = ids[ids.length - 1];
       if (!more || cursor === undefined) return results;
+      // Between pages, let waiting requests (agents' writes) run: a long report must not hold the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

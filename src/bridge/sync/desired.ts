@@ -8,6 +8,7 @@
  *   load). An upcoming status that does take queue calls never routes early: the agent is still busy.
  * During wrap-up (after-call work) a member that would take queue calls is paused with its own reason instead.
  */
+import { createHash } from 'node:crypto';
 import type { DesiredSettings } from '../../adapters/pbx.js';
 import {
   isInWrapUp,
@@ -87,10 +88,50 @@ function unknownRouting(statusId: string): Routing {
   return { dnd: true, queues: { loggedIn: false, mode: 'pause', reason: statusId } };
 }
 
-/** A stable string of what would be pushed, so a job can tell "already applied" without asking the PBX. */
+/**
+ * A short stable digest of what would be pushed to a user (connection, target and settings): the sync record keeps
+ * the one last applied, so a sync can tell "already applied" without asking the PBX, and the commit keeps the one
+ * now desired, so a change of it marks the user's sync state pending in the commit's own step.
+ */
 export function fingerprint(
+  connection: string,
   target: { extension: string; queues: string[]; mobile?: string | undefined },
   desired: DesiredSettings,
 ): string {
-  return JSON.stringify([target.extension, target.queues, target.mobile ?? null, desired]);
+  const text = JSON.stringify([connection, target.extension, target.queues, target.mobile ?? null, desired]);
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/**
+ * The fingerprint of the settings a user's state asks for, or null when the user has no PBX extension. Computed
+ * by the commit path (UserService) and by the sync worker alike, from the same inputs.
+ */
+export function desiredFingerprint(
+  state: UserState,
+  catalog: Catalog,
+  options: DesiredOptions,
+  now: string,
+): string | null {
+  const pbx = state.directory.pbx;
+  if (!pbx) return null;
+  const target = {
+    extension: pbx.extension,
+    queues: state.directory.queues,
+    mobile: state.directory.mobile ?? undefined,
+  };
+  return fingerprint(pbx.connection, target, desiredSettings(state, catalog, options, now));
+}
+
+/** DesiredOptions from the `sync` section of the configuration. */
+export function desiredOptionsOf(sync: {
+  queueMode?: QueueMode | undefined;
+  routeOnUpcoming: boolean;
+  pauseDuringWrapUp: boolean;
+  wrapUpPauseReason: string;
+}): DesiredOptions {
+  return {
+    queueModeFallback: sync.queueMode,
+    routeOnUpcoming: sync.routeOnUpcoming,
+    wrapUpPauseReason: sync.pauseDuringWrapUp ? sync.wrapUpPauseReason : null,
+  };
 }

@@ -2,12 +2,14 @@
  * The visible side of a reverted phone-side change (issue: "phone-side changes are not silently reverted"): a
  * `pbx.change.reverted` event on the user's partition stream (SSE, resumable like every event) and a log line that
  * names the user, the change and why. Published by the sync job that wrote the setting back, so a late echo of an
- * earlier push (which finds the PBX already right) reports nothing. Not a state change: a plain XADD is enough.
+ * earlier push (which finds the PBX already right) reports nothing. Not a state change: one
+ * script appends it to the stream and to the user's event index.
  */
 import type { Redis } from 'ioredis';
 import type { PhonePresence } from '../../adapters/pbx.js';
 import type { Logger } from 'pino';
 import type { Keys } from '../redis/keys.js';
+import { runScript } from '../redis/scripts.js';
 
 export type RevertReason = 'unmapped' | 'refused' | 'nothing-to-resume';
 
@@ -63,19 +65,11 @@ export class RevertNotices {
       code,
       message,
     });
-    await this.redis.xadd(
-      this.keys.events(p),
-      'MAXLEN',
-      '~',
-      String(this.streamMaxLen),
-      '*',
-      'type',
-      'pbx.change.reverted',
-      'user',
-      userId,
-      'data',
-      data,
+    await runScript(
+      this.redis,
+      'appendIndexedEvent',
+      [this.keys.events(p), this.keys.userEvents(userId)],
+      ['pbx.change.reverted', userId, data, this.streamMaxLen, this.keys.eventsChannel(), p],
     );
-    await this.redis.publish(this.keys.eventsChannel(), String(p));
   }
 }

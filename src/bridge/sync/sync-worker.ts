@@ -19,10 +19,10 @@ import type { StreamEntry } from '../outbox/outbox-entry.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
-import { desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
+import { desiredOptionsOf, desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
 import type { RevertNotice, RevertNotices } from './revert-notices.js';
 import { unsupportedSettings } from './unsupported.js';
-import type { StoredSync, SyncRecords } from './sync-record.js';
+import type { StoredSync, SyncBasis, SyncDetails, SyncRecords } from './sync-record.js';
 
 /** BullMQ queue of one connection (queue names may not contain ":"). */
 export const syncQueueName = (connection: string): string => `pbx-sync-${connection}`;
@@ -223,6 +223,7 @@ export class SyncPipeline {
       userId,
       connection,
       previous,
+      null,
       new PbxError('PBX_UNKNOWN_VALUE', `no PBX connection "${connection}" is configured`),
     );
   }
@@ -253,33 +254,36 @@ export class SyncPipeline {
     const target = targetOf(state);
     const desired = desiredSettings(state, await this.deps.catalog.get(), this.desiredOptions, this.now());
     const unsupported = unsupportedSettings(adapter.capabilities(), target, desired);
-    const print = fingerprint(target, desired);
-    if (!force && previous?.state === 'in-sync' && previous.fingerprint === print) return []; // coalesced
+    const basis: SyncBasis = {
+      fingerprint: fingerprint(pbx.connection, target, desired),
+      version: state.version,
+    };
+    if (!force && isApplied(previous, basis.fingerprint)) return []; // coalesced
     // Recorded before the push: the PBX reports our own writes back while apply() runs, and those echoes must
     // already compare equal to what we are pushing.
-    await this.deps.records.put(userId, {
-      ...(previous ?? emptyRecord(pbx.connection)),
-      state: previous?.state ?? 'pending',
-      pushed: desired,
-    });
+    const details = { ...(previous ?? emptyDetails(pbx.connection)), connection: pbx.connection };
+    await this.deps.records.markPushing(userId, { ...details, pushed: desired }, basis);
     let changed: string[];
     try {
-      ({ changed } = await adapter.apply(target, desired));
+      ({ changed } = await adapter.apply(target, desired, { verify: force })); // forced: read the PBX, trust no cache
     } catch (err) {
-      await this.onApplyError(userId, pbx.connection, previous, err, lastAttempt);
+      await this.onApplyError(userId, pbx.connection, previous, basis, err, lastAttempt);
       return [];
     }
-    const record: StoredSync = {
-      state: 'in-sync',
+    const applied: SyncDetails = {
       lastError: null,
       syncedAt: this.now(),
       unsupported,
-      fingerprint: print,
+      fingerprint: basis.fingerprint,
       pushed: desired,
       connection: pbx.connection,
     };
-    await this.deps.records.put(userId, record);
-    this.deps.metrics.syncJobs.inc({ pbx: pbx.connection, outcome: 'in-sync' });
+    const outcome = await this.deps.records.markApplied(userId, applied, basis);
+    // "pending": a newer commit wants other settings meanwhile; its own sync follows.
+    this.deps.metrics.syncJobs.inc({
+      pbx: pbx.connection,
+      outcome: outcome === 'pending' ? 'superseded' : 'in-sync',
+    });
     return changed;
   }
 
@@ -287,20 +291,21 @@ export class SyncPipeline {
     userId: string,
     connection: string,
     previous: StoredSync | null,
+    basis: SyncBasis,
     err: unknown,
     lastAttempt: boolean,
   ): Promise<void> {
     const pbxError = err instanceof PbxError ? err : new PbxError('PBX_PROTOCOL', (err as Error).message);
     if (pbxError.retryable && !lastAttempt) {
-      await this.deps.records.put(userId, {
-        ...(previous ?? emptyRecord(connection)),
-        state: 'pending',
-        lastError: errorOf(pbxError),
-      });
+      await this.deps.records.markRetrying(
+        userId,
+        { ...(previous ?? emptyDetails(connection)), connection, lastError: errorOf(pbxError) },
+        basis,
+      );
       this.deps.metrics.syncJobs.inc({ pbx: connection, outcome: 'retry' });
       throw pbxError; // BullMQ retries with exponential backoff and jitter
     }
-    await this.fail(userId, connection, previous, pbxError);
+    await this.fail(userId, connection, previous, basis, pbxError);
     throw new UnrecoverableError(`${pbxError.code}: ${pbxError.message}`);
   }
 
@@ -308,18 +313,20 @@ export class SyncPipeline {
     userId: string,
     connection: string,
     previous: StoredSync | null,
+    basis: SyncBasis | null,
     err: PbxError,
   ): Promise<void> {
-    const record: StoredSync = {
-      ...(previous ?? emptyRecord(connection)),
-      state: 'failed',
+    const details: SyncDetails = {
+      ...(previous ?? emptyDetails(connection)),
+      connection,
       lastError: errorOf(err),
       fingerprint: null,
     };
     const isNew = previous?.state !== 'failed' || previous.lastError?.code !== err.code;
-    await this.deps.records.put(
+    await this.deps.records.markFailed(
       userId,
-      record,
+      details,
+      basis,
       isNew ? { at: this.now(), connection, error: errorOf(err) } : undefined,
     );
     this.deps.metrics.syncJobs.inc({ pbx: connection, outcome: 'failed' });
@@ -331,12 +338,7 @@ export class SyncPipeline {
   }
 
   private get desiredOptions(): DesiredOptions {
-    const { queueMode, routeOnUpcoming, pauseDuringWrapUp, wrapUpPauseReason } = this.options;
-    return {
-      queueModeFallback: queueMode,
-      routeOnUpcoming,
-      wrapUpPauseReason: pauseDuringWrapUp ? wrapUpPauseReason : null,
-    };
+    return desiredOptionsOf(this.options);
   }
 
   private async lock(userId: string): Promise<string> {
@@ -365,14 +367,12 @@ function errorOf(err: PbxError): { code: string; message: string } {
   return { code: err.code, message: err.message };
 }
 
-function emptyRecord(connection: string): StoredSync {
-  return {
-    state: 'pending',
-    lastError: null,
-    syncedAt: null,
-    unsupported: [],
-    fingerprint: null,
-    pushed: null,
-    connection,
-  };
+/** Nothing applied yet, nothing for coalescing to go by: the PBX is asked. */
+function emptyDetails(connection: string): SyncDetails {
+  return { lastError: null, syncedAt: null, unsupported: [], fingerprint: null, pushed: null, connection };
+}
+
+/** Already applied and nothing on its way: a change job has nothing to push (coalesced). */
+function isApplied(previous: StoredSync | null, print: string): boolean {
+  return previous?.state === 'in-sync' && previous.fingerprint === print;
 }

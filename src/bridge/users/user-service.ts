@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import {
   decide,
+  type Catalog,
   newUserState,
   type Command,
   type DecideConfig,
@@ -37,6 +38,9 @@ export class FencedError extends Error {
   }
 }
 
+/** See UserService's `desiredFingerprint`; null when the user has no PBX extension. */
+export type DesiredFingerprint = (state: UserState, catalog: Catalog, now: string) => string | null;
+
 export interface ExecuteResult {
   state: UserState;
   changed: boolean;
@@ -50,7 +54,9 @@ export class UserService {
     private readonly config: DecideConfig,
     private readonly metrics: Metrics,
     private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
+    private readonly clock: () => Date,
+    /** The fingerprint of the PBX settings a state asks for (sync/desired.ts), committed with the state. */
+    private readonly desiredFingerprint: DesiredFingerprint,
   ) {}
 
   async get(userId: string): Promise<UserState> {
@@ -64,8 +70,9 @@ export class UserService {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.loadForCommand(userId, command);
       checkExpectedVersion(state, options.expectedVersion);
+      const catalog = await this.catalog.get();
       const result = decide(state, command, {
-        catalog: await this.catalog.get(),
+        catalog,
         now: this.clock().toISOString(),
         config: this.config,
       });
@@ -81,11 +88,13 @@ export class UserService {
       if (!result.changed) return { state, changed: false, events: [] };
       const now = this.clock().toISOString();
       const timerEntries = result.timers.map((t) => timerEntry(now, t));
+      const sync = { desired: this.desiredFingerprint(result.next, catalog, now), at: now };
       const outcome = await this.store.commit(
         state,
         result.next,
         [...result.events, ...timerEntries],
         options.fence,
+        sync,
       );
       if (!outcome.ok && outcome.reason === 'fenced' && options.fence) throw new FencedError(options.fence);
       if (outcome.ok) {

@@ -29,6 +29,21 @@ export const TIMER_REQUESTED = 'timer.requested';
 export type CommitOutcome =
   { ok: true; eventIds: string[] } | { ok: false; reason: 'version-changed' | 'fenced' };
 
+/** What a commit does to the user's PBX sync state (issue 17): pending when `desired` differs from the stored one. */
+export interface SyncCommit {
+  /** Fingerprint of the desired PBX settings after the change; null when the user has no PBX extension. */
+  desired: string | null;
+  /** The commit's time: when a sync state that becomes pending began. */
+  at: string;
+}
+
+/** The pending and failed sync sets of the user's connection after the change, then of the one before. */
+function syncIndexKeys(k: Keys, p: number, previous: UserState, next: UserState): string[] {
+  const after = next.directory.pbx?.connection ?? '-';
+  const before = previous.version === 0 ? after : (previous.directory.pbx?.connection ?? '-');
+  return [k.syncPending(p, after), k.syncFailed(p, after), k.syncPending(p, before), k.syncFailed(p, before)];
+}
+
 export class UserStore {
   constructor(
     private readonly redis: Redis,
@@ -60,7 +75,8 @@ export class UserStore {
     previous: UserState,
     next: UserState,
     events: OutboxEntry[],
-    fence?: Fence,
+    fence: Fence | undefined,
+    sync: SyncCommit,
   ): Promise<CommitOutcome> {
     const k = this.keys;
     const p = k.partitionOf(next.id);
@@ -84,6 +100,8 @@ export class UserStore {
       k.activityLog(next.id),
       k.pbxFence(p, fence?.connection ?? '-'),
       k.missedOfferLog(next.id),
+      ...syncIndexKeys(k, p, previous, next),
+      k.userEvents(next.id),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -99,6 +117,8 @@ export class UserStore {
       newUp !== null && oldUp !== newUp ? '1' : '0',
       fence ? fence.token : '',
       next.directory.pbx?.connection ?? '',
+      sync.desired ?? '',
+      Date.parse(sync.at),
       spans.length,
       ...spans.map((s) => JSON.stringify(s)),
       activities.length,
@@ -135,6 +155,9 @@ export class UserStore {
         k.inUpcoming(p, state.upcoming?.id ?? '-'),
         k.activityLog(state.id),
         k.missedOfferLog(state.id),
+        k.syncPending(p, state.directory.pbx?.connection ?? '-'),
+        k.syncFailed(p, state.directory.pbx?.connection ?? '-'),
+        k.userEvents(state.id),
       ],
       [state.version, state.id, this.limits.streamMaxLen, JSON.stringify(eventData), k.eventsChannel(), p],
     );
@@ -167,8 +190,7 @@ export class UserStore {
     const candidates = statusId
       ? await this.idsInStatus(statusId, cursor)
       : await this.idsAfter(cursor, limit + 1);
-    const sorted = candidates.sort(compareIds);
-    return { ids: sorted.slice(0, limit), more: sorted.length > limit };
+    return pageOf(candidates, limit, undefined);
   }
 
   /** Every user whose current status is `statusId`, across partitions. */
@@ -273,6 +295,17 @@ function missedOfferRecord(entry: OutboxEntry): MissedOfferRecord {
 /** States written by earlier versions lack newer fields: upgraded on every load. */
 function parseState(json: string): UserState {
   return upgradeState(JSON.parse(json) as UserState);
+}
+
+/** The page of `candidates` in id order after `cursor` (exclusive), and whether more follow. */
+export function pageOf(
+  candidates: string[],
+  limit: number,
+  cursor: string | undefined,
+): { ids: string[]; more: boolean } {
+  const after = cursor === undefined ? candidates : candidates.filter((id) => compareIds(id, cursor) > 0);
+  const sorted = after.sort(compareIds);
+  return { ids: sorted.slice(0, limit), more: sorted.length > limit };
 }
 
 /** Byte order, the same order ZRANGEBYLEX uses, so cursors agree with the index. */

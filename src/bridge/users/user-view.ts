@@ -1,12 +1,20 @@
 /** The public UserState of API.md, built from the stored domain state, the catalog and the PBX sync record. */
 import type { Catalog, UserState } from '../../status/index.js';
 
+/** in-sync: the PBX has what the state asks for; pending: a change is on its way; failed: it could not be applied. */
+export type SyncState = 'in-sync' | 'pending' | 'failed';
+
 export interface SyncRecord {
-  state: 'in-sync' | 'pending' | 'failed';
+  state: SyncState;
   lastError: { code: string; message: string } | null;
   syncedAt: string | null;
   /** Settings of the current status the platform cannot carry out (src/bridge/sync/unsupported.ts). */
   unsupported?: string[];
+  /** When the current sync state began (null: not known, records from before it was kept). */
+  since?: string | null;
+  /** Fingerprint of the PBX settings the user's state asks for now, and of the ones last applied. */
+  desiredFingerprint?: string | null;
+  appliedFingerprint?: string | null;
 }
 
 const UNKNOWN_COLOR = '#808080';
@@ -47,9 +55,7 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
     pbx: directory.pbx
       ? {
           ...directory.pbx,
-          sync: sync
-            ? { ...sync, unsupported: sync.unsupported ?? [] }
-            : { state: 'pending' as const, lastError: null, syncedAt: null, unsupported: [] },
+          sync: syncView(sync),
         }
       : null,
     mobile: directory.mobile,
@@ -60,6 +66,18 @@ export function userView(state: UserState, catalog: Catalog, sync: SyncRecord | 
 }
 
 export type UserView = ReturnType<typeof userView>;
+
+function syncView(sync: SyncRecord | null) {
+  return {
+    state: sync?.state ?? ('pending' as const),
+    lastError: sync?.lastError ?? null,
+    syncedAt: sync?.syncedAt ?? null,
+    unsupported: sync?.unsupported ?? [],
+    since: sync?.since ?? null,
+    desiredFingerprint: sync?.desiredFingerprint ?? null,
+    appliedFingerprint: sync?.appliedFingerprint ?? null,
+  };
+}
 
 /** The phone rings: the oldest unanswered offer (API.md "Additions": `{since, source}`), or null. */
 function offerView(state: UserState): { since: string; source: string } | null {

@@ -59,8 +59,13 @@ export function consoleRoutes(options: ConsoleOptions = {}): FastifyPluginAsyncZ
   return async (app) => {
     if (!isBuilt()) app.log.warn({ dir }, 'web console not built: /console answers 503 until it is');
 
-    app.addHook('onRequest', async (_request, reply) => {
+    app.addHook('onRequest', async (request, reply) => {
       if (!isBuilt()) return notBuilt(reply);
+      if (request.url.startsWith(ASSETS_PREFIX) && !isPlainAssetPath(request.url)) {
+        // Probes for files outside the folder ("..%2F", "%00", "..\"): nothing to serve, nothing to alarm about.
+        request.log.debug({ url: request.url.slice(0, 200) }, 'console asset path refused');
+        return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such console asset' } });
+      }
     });
 
     const page = async (_request: unknown, reply: FastifyReply) => {
@@ -74,7 +79,7 @@ export function consoleRoutes(options: ConsoleOptions = {}): FastifyPluginAsyncZ
 
     await app.register(fastifyStatic, {
       root: join(dir, 'assets'),
-      prefix: '/console/assets/',
+      prefix: ASSETS_PREFIX,
       index: false,
       decorateReply: false,
       cacheControl: false,
@@ -85,6 +90,20 @@ export function consoleRoutes(options: ConsoleOptions = {}): FastifyPluginAsyncZ
       },
     });
   };
+}
+
+const ASSETS_PREFIX = '/console/assets/';
+
+/** Asset names are flat, content-hashed file names: one segment of safe characters, once decoded. */
+function isPlainAssetPath(url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  let name: string;
+  try {
+    name = decodeURIComponent(path.slice(ASSETS_PREFIX.length));
+  } catch {
+    return false;
+  }
+  return /^[A-Za-z0-9._-]*$/.test(name) && !name.includes('..');
 }
 
 function notBuilt(reply: FastifyReply): FastifyReply {

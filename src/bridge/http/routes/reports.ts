@@ -1,6 +1,8 @@
 /** /v1/reports: time in status per user over a window, as JSON or a CSV download (API.md "Reports"). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CatalogCache } from '../../catalog/catalog-cache.js';
+import { ApiError } from '../../errors.js';
+import { ReportGate, type ReportGateOptions } from '../../reports/report-gate.js';
 import { csvFileName, reportCsv } from '../../reports/report-csv.js';
 import { TimeInStatusReports } from '../../reports/time-in-status-report.js';
 import type { UserStore } from '../../users/user-store.js';
@@ -12,14 +14,27 @@ export interface ReportRoutesDeps {
   store: UserStore;
   catalog: CatalogCache;
   clock?: () => Date;
+  /** How many reports may run and wait (config reports.*); see report-gate.ts. */
+  gate?: Partial<ReportGateOptions> & { retryAfterSeconds?: number };
 }
+
+const REPORT_PAGE_SIZE = 50;
+
+export const REPORT_GATE_DEFAULTS: ReportGateOptions = {
+  maxConcurrent: 2,
+  maxQueued: 4,
+  queueTimeoutMs: 10_000,
+};
 
 const REPORT_READERS: AccessRule = { roles: ['admin', 'supervisor'] };
 
 export const reportRoutes =
   (deps: ReportRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
-    const reports = new TimeInStatusReports(deps.store, deps.catalog, deps.clock);
+    // Small pages: each page's reads and arithmetic are one uninterrupted stretch of the event loop (see everyUser).
+    const reports = new TimeInStatusReports(deps.store, deps.catalog, deps.clock, REPORT_PAGE_SIZE);
+    const gate = new ReportGate({ ...REPORT_GATE_DEFAULTS, ...deps.gate });
+    const retryAfter = String(deps.gate?.retryAfterSeconds ?? 5);
 
     app.get(
       '/reports/time-in-status',
@@ -30,13 +45,19 @@ export const reportRoutes =
           summary: 'Time in status per user and status over [from, to) (JSON, or CSV with format=csv)',
           querystring: timeInStatusQuery,
           produces: ['application/json', 'text/csv'],
-          response: { 200: timeInStatusReport, ...errorResponses(404) },
+          response: { 200: timeInStatusReport, ...errorResponses(404, 429) },
         },
       },
       async (request, reply) => {
         authorize(request, REPORT_READERS);
         const { format, ...window } = request.query;
-        const report = await reports.build(window);
+        const report = await gate
+          .run(() => reports.build(window))
+          .catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 'REPORTS_BUSY')
+              reply.header('retry-after', retryAfter);
+            throw err;
+          });
         if (format === 'json') return report;
         return (
           reply

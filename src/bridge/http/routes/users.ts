@@ -10,7 +10,7 @@ import type { CatalogCache } from '../../catalog/catalog-cache.js';
 import type { SyncRecord } from '../../users/user-view.js';
 import { userView } from '../../users/user-view.js';
 import type { UserService } from '../../users/user-service.js';
-import type { UserStore } from '../../users/user-store.js';
+import { pageOf, type UserStore } from '../../users/user-store.js';
 import { ApiError } from '../../errors.js';
 import { authorize, type AccessRule, type Principal } from '../auth.js';
 import { errorResponses, ifMatchHeader, parseIfMatch, userId } from '../schemas/common.js';
@@ -37,6 +37,8 @@ export interface UserRoutesDeps {
   defaultShiftStatus: string;
   /** PBX sync record of a user, when PBX sync runs. */
   syncRecord?: (userId: string) => Promise<SyncRecord | null>;
+  /** Users whose PBX sync is pending or failed (sync/sync-index.ts), for `?syncState=`. */
+  usersInSyncState?: (state: 'pending' | 'failed') => Promise<string[]>;
   clock?: () => Date;
 }
 
@@ -71,6 +73,22 @@ function checkForce(actor: Actor, force: boolean | undefined): void {
 export const userRoutes =
   (deps: UserRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    /** A page of the users not in step with the PBX (and in `status`, when given too). */
+    const syncStatePage = async (
+      syncState: 'pending' | 'failed',
+      status: string | undefined,
+      limit: number,
+      cursor: string | undefined,
+    ) => {
+      const ids = (await deps.usersInSyncState?.(syncState)) ?? [];
+      const inStatus = status === undefined ? null : new Set(await deps.store.usersInStatus(status));
+      return pageOf(
+        ids.filter((id) => inStatus === null || inStatus.has(id)),
+        limit,
+        cursor,
+      );
+    };
+
     const view = async (state: UserState) =>
       userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
 
@@ -148,8 +166,10 @@ export const userRoutes =
       },
       async (request) => {
         authorize(request, LISTERS);
-        const { status, cursor, limit } = request.query;
-        const { ids, more } = await deps.store.pageIds(limit, cursor, status);
+        const { status, syncState, cursor, limit } = request.query;
+        const { ids, more } = syncState
+          ? await syncStatePage(syncState, status, limit, cursor)
+          : await deps.store.pageIds(limit, cursor, status);
         const states = (await deps.store.loadMany(ids)).filter((s): s is UserState => s !== null);
         return {
           items: await Promise.all(states.map(view)),

@@ -107,7 +107,22 @@ export const userStateBody = z
         connection: z.string(),
         extension: z.string(),
         sync: z.object({
-          state: z.enum(['in-sync', 'pending', 'failed']),
+          state: z
+            .enum(['in-sync', 'pending', 'failed'])
+            .describe(
+              'in-sync: the PBX has the settings the state asks for; pending: a change of them is on its way ' +
+                '(set by the commit itself, so the reply of the change says so); failed: they could not be ' +
+                'applied (see lastError) after the retry budget',
+            ),
+          since: isoTime.nullable().describe('when the current sync state began'),
+          desiredFingerprint: z
+            .string()
+            .nullable()
+            .describe('digest of the PBX settings the current state asks for'),
+          appliedFingerprint: z
+            .string()
+            .nullable()
+            .describe('digest of the PBX settings last applied; equal to desiredFingerprint when in-sync'),
           lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
           syncedAt: isoTime.nullable(),
           unsupported: z
@@ -130,6 +145,10 @@ export const userPage = z.object({ items: z.array(userStateBody), nextCursor: z.
 export const listUsersQuery = z
   .object({
     status: statusTypeId.optional(),
+    syncState: z
+      .enum(['pending', 'failed'])
+      .optional()
+      .describe('only users whose PBX sync is pending (a change on its way) or failed'),
     cursor: z.string().max(256).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })

@@ -7,6 +7,10 @@
   KEYS[9] activity log list (newest first; ended activities, for occupancy reports)
   KEYS[10] fence of the PBX connection that caused the change, in this partition (unused when ARGV[12] is "")
   KEYS[11] missed-offer log list (newest first; for the missed-offer figure of reports)
+  KEYS[12] pending-sync set of the user's PBX connection in this partition, KEYS[13] its failed-sync set
+  KEYS[14] pending-sync set of the connection before the change, KEYS[15] its failed-sync set (issue 17)
+  KEYS[16] the user's event index (zset: member = stream id of each "user.*" entry, score = its milliseconds),
+           trimmed to the partition stream's window; an agent's SSE resume reads it instead of the whole partition
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -15,7 +19,9 @@
   ARGV[12] fencing token of the PBX connection holder issuing the change, or "" (not PBX-originated)
   ARGV[13] the user's PBX connection id after the change, or "" (stored on each entry: the dispatcher routes
            sync jobs by it without loading the user)
-  ARGV[14] number of history spans S, then S span jsons,
+  ARGV[14] fingerprint of the user's desired PBX settings after the change, or "" (no PBX extension)
+  ARGV[15] now, in ms (when a sync state that becomes pending began)
+  ARGV[16] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then the number of missed-offer records M, then
   M missed-offer jsons, then event entries as (type, json) pairs
   Returns the list of stream ids of the events, -1 when the stored version is not the expected one, or -2 when
@@ -32,10 +38,28 @@ if ARGV[9] == '1' then
 end
 if ARGV[10] == '1' then redis.call('SREM', KEYS[7], ARGV[4]) end
 if ARGV[11] == '1' then redis.call('SADD', KEYS[8], ARGV[4]) end
-local spans = tonumber(ARGV[14])
-for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[14 + i]) end
+-- begin issue 17: a change of the desired PBX settings makes the sync state pending in this same step (the
+-- sync worker's recordSync marks it in-sync once exactly these settings are applied); other changes leave it be.
+if KEYS[14] ~= KEYS[12] then
+  redis.call('ZREM', KEYS[14], ARGV[4])
+  redis.call('ZREM', KEYS[15], ARGV[4])
+end
+if ARGV[14] == '' then
+  redis.call('HDEL', KEYS[1], 'syncDesired', 'syncState', 'syncSince')
+else
+  local sync = redis.call('HMGET', KEYS[1], 'syncDesired', 'syncState')
+  if sync[1] ~= ARGV[14] then
+    redis.call('HSET', KEYS[1], 'syncDesired', ARGV[14])
+    if sync[2] ~= 'pending' then redis.call('HSET', KEYS[1], 'syncState', 'pending', 'syncSince', ARGV[15]) end
+    redis.call('ZADD', KEYS[12], 'NX', ARGV[15], ARGV[4])
+    redis.call('ZREM', KEYS[13], ARGV[4])
+  end
+end
+-- end issue 17
+local spans = tonumber(ARGV[16])
+for i = 1, spans do redis.call('LPUSH', KEYS[2], ARGV[16 + i]) end
 if spans > 0 then redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[6]) - 1) end
-local activitiesAt = 15 + spans
+local activitiesAt = 17 + spans
 local activities = tonumber(ARGV[activitiesAt])
 for j = 1, activities do redis.call('LPUSH', KEYS[9], ARGV[activitiesAt + j]) end
 if activities > 0 then redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1) end
@@ -45,9 +69,21 @@ for m = 1, missed do redis.call('LPUSH', KEYS[11], ARGV[missedAt + m]) end
 if missed > 0 then redis.call('LTRIM', KEYS[11], 0, tonumber(ARGV[6]) - 1) end
 local ids = {}
 local i = missedAt + missed + 1
+-- begin issue 13 (event index)
+local indexed = false
 while i < #ARGV do
-  ids[#ids + 1] = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
+  local id = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 'type', ARGV[i], 'user', ARGV[4], 'data', ARGV[i + 1], 'pbx', ARGV[13])
+  ids[#ids + 1] = id
+  if string.sub(ARGV[i], 1, 5) == 'user.' then
+    redis.call('ZADD', KEYS[16], string.match(id, '^(%d+)'), id)
+    indexed = true
+  end
   i = i + 2
 end
+if indexed then
+  local oldest = redis.call('XRANGE', KEYS[4], '-', '+', 'COUNT', 1)[1][1]
+  redis.call('ZREMRANGEBYSCORE', KEYS[16], '-inf', '(' .. string.match(oldest, '^(%d+)'))
+end
+-- end issue 13
 if #ids > 0 then redis.call('PUBLISH', ARGV[7], ARGV[8]) end
 return ids
