@@ -1,5 +1,5 @@
 /**
- * The benchmark runner (`npm run bench [-- --quick] [-- --only throughput,deferred,burst,scale]`).
+ * The benchmark runner (`npm run bench [-- --quick] [-- --only throughput,deferred,burst,scale,multi,webhooks]`).
  * Each benchmark starts its own redis-server, the built daemon as a child process and, where it compares, its
  * baseline; loads come from this process. Prints one table and writes bench/results/latest.json.
  * `--cpu-prof` makes the daemon children write V8 CPU profiles into the run's work directory.
@@ -10,8 +10,10 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { burst } from './scenarios/burst.js';
 import { deferred } from './scenarios/deferred.js';
+import { multi } from './scenarios/multi.js';
 import { scale } from './scenarios/scale.js';
 import { throughput } from './scenarios/throughput.js';
+import { webhooks } from './scenarios/webhooks.js';
 import { cleanupAll, installSignalHandlers } from './lib/cleanup.js';
 import type { BenchContext, BenchResult, Row } from './lib/context.js';
 import { ROOT } from './lib/procs.js';
@@ -21,6 +23,8 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   deferred,
   burst,
   scale,
+  multi,
+  webhooks,
 };
 
 function parseArgs(argv: string[]): { quick: boolean; only: string[]; cpuProf: boolean } {

@@ -136,6 +136,7 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
     log: { level: 'warn', ...options.config?.log },
     ...(options.config?.status ? { status: options.config.status } : {}),
     ...(options.config?.sync ? { sync: options.config.sync } : {}),
+    ...(options.config?.webhooks ? { webhooks: options.config.webhooks } : {}),
     pbx: options.amiPort
       ? [
           {

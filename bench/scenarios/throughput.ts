@@ -1,7 +1,7 @@
 /**
  * Benchmark 1: status-change throughput. `PUT /v1/users/{id}/status` over N users (each with a FreePBX
- * extension, so every change is committed with its outbox entry and enqueues a sync job that the fake AMI server
- * answers), against a minimal fastify + one-EVALSHA baseline, at 50 and 100 connections. Runs alternate daemon and
+ * extension, so every change is committed with its outbox entry, which the PBX connection's holder reads and syncs
+ * to the fake AMI server), against a minimal fastify + one-EVALSHA baseline, at 50 and 100 connections. Runs alternate daemon and
  * baseline so that drift of the machine hits both; between runs the daemon is left to finish its sync backlog.
  */
 import autocannon, { type Result } from 'autocannon';
@@ -33,7 +33,7 @@ interface Run {
  * `statusOf` (0: active, as created; 1: idle) is kept by the caller across runs, so that every request of every run
  * selects the other status: a real change.
  */
-function load(
+export function load(
   url: string,
   ids: readonly string[],
   statusOf: Uint8Array,

@@ -47,6 +47,13 @@ import { SyncPipeline } from './sync/sync-worker.js';
 import { pbxRoutes } from './http/routes/pbx.js';
 import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
+import { webhookRoutes } from './http/routes/webhooks.js';
+import { DeliveryStore } from './webhooks/delivery-store.js';
+import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { EndpointStore } from './webhooks/endpoint-store.js';
+import { WebhookFanout } from './webhooks/fanout.js';
+import { TargetPolicy } from './webhooks/target-policy.js';
+import { urlCheck } from './webhooks/url-check.js';
 
 export interface DaemonOptions {
   config: Config;
@@ -69,6 +76,8 @@ export interface DaemonParts {
   pbx: PbxRegistry;
   extensions: ExtensionIndex;
   records: SyncRecords;
+  webhooks: WebhookDeliverer;
+  deliveries: DeliveryStore;
 }
 
 type StopStep = { name: string; run: () => Promise<unknown> };
@@ -244,6 +253,8 @@ export class Daemon {
           log.child({ component: 'sync' }),
           clock,
         ),
+        blockingClient: (name) => createBlockingClient(conn, log, name),
+        consumerName: identity.owner,
       },
       config.pbx.map((c) => c.id),
       config.sync,
@@ -267,6 +278,50 @@ export class Daemon {
     this.onStop('outbox dispatcher', () => dispatcher.stop());
     await dispatcherClient.connect();
     await dispatcher.start();
+
+    // Webhooks: the holder of the webhook lease queues outbox entries for the endpoints (its own consumer group,
+    // so webhooks never hold up PBX sync) and sends them.
+    const policy = new TargetPolicy(config.webhooks.allow);
+    const endpoints = new EndpointStore(redis, keys, config.webhooks.endpoints, urlCheck(policy), clock);
+    const deliveries = new DeliveryStore(redis, keys, config.webhooks.keepDeliveries);
+    const webhookLog = log.child({ component: 'webhooks' });
+    const fanoutHandler = new WebhookFanout(endpoints, deliveries, webhookLog).onOutboxEntry;
+    const startFanout = async (): Promise<() => Promise<void>> => {
+      const client = createBlockingClient(conn, log, 'webhook-fanout');
+      const fanout = new OutboxDispatcher(client, keys, [fanoutHandler], webhookLog, {
+        group: 'webhooks',
+        startId: '$', // a new installation sends what happens from now on, not the retained history
+        consumer: 'fanout',
+      });
+      try {
+        await client.connect();
+        await fanout.start();
+      } catch (err) {
+        client.disconnect(); // the next lease round tries again with a new connection
+        throw err;
+      }
+      return () => fanout.stop();
+    };
+    const webhookSubscriber = createBlockingClient(conn, log, 'webhook-wakeup');
+    this.onStop('webhook wake-up subscriber', () => closeClient(webhookSubscriber));
+    await webhookSubscriber.connect();
+    const webhooks = new WebhookDeliverer({
+      redis,
+      subscriber: webhookSubscriber,
+      keys,
+      endpoints,
+      store: deliveries,
+      policy,
+      config: config.webhooks,
+      metrics: this.metrics,
+      log: webhookLog,
+      clock,
+      owner: identity.owner,
+      leaseTtlMs: config.ha.leaseTtlMs,
+      startFanout,
+    });
+    this.onStop('webhook deliverer', () => webhooks.stop());
+    await webhooks.start();
 
     // Connections are taken by lease; the holder runs the adapter and the connection's sync worker.
     this.onStop('pbx connections', () => pbx.stop());
@@ -299,6 +354,14 @@ export class Daemon {
     });
     this.metrics.beforeScrape.push(async () => {
       pbx.check(); // refreshes the PBX connection gauges
+      for (const endpoint of await endpoints.list()) {
+        const { depth, oldestMs } = await deliveries.backlog(endpoint.id);
+        this.metrics.webhookQueueDepth.set({ endpoint: endpoint.id }, depth);
+        this.metrics.webhookQueueLag.set(
+          { endpoint: endpoint.id },
+          oldestMs === null ? 0 : Math.max(0, (Date.now() - oldestMs) / 1000),
+        );
+      }
       await refreshStatusGauge();
       for (const c of await syncIndex.summary()) {
         this.metrics.syncPendingUsers.set({ pbx: c.connection }, c.pending);
@@ -320,6 +383,8 @@ export class Daemon {
       pbx,
       extensions,
       records,
+      webhooks,
+      deliveries,
     };
     health.setPbxCheck(() => pbx.check());
     health.setCatalogCheck(() => seedGuard.readiness());
@@ -362,6 +427,7 @@ export class Daemon {
         retryAfterSeconds: config.events.retryAfterSeconds,
         metrics: this.metrics,
       }),
+      webhookRoutes({ endpoints, deliveries, changed: () => webhooks.refresh(), clock }),
       reportRoutes({ store: reportStore, catalog, clock, gate: config.reports }),
       meRoutes(),
     ];

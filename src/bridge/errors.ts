@@ -18,6 +18,27 @@ export const ERROR_CATALOGUE = {
   NOT_FOUND: { status: 404, description: 'No such route.' },
   STATUS_TYPE_NOT_FOUND: { status: 404, description: 'No status type with this id.' },
   USER_NOT_FOUND: { status: 404, description: 'No user with this id.' },
+  WEBHOOK_NOT_FOUND: { status: 404, description: 'No webhook endpoint with this id.' },
+  WEBHOOK_DELIVERY_NOT_FOUND: {
+    status: 404,
+    description: "No delivery with this id among the endpoint's kept records (webhooks.keepDeliveries).",
+  },
+  WEBHOOK_EXISTS: {
+    status: 409,
+    description: 'A webhook endpoint with this id exists (in Redis or the configuration).',
+  },
+  WEBHOOK_FROM_CONFIG: {
+    status: 409,
+    description: 'The endpoint is defined in the configuration file; change it there.',
+  },
+  WEBHOOK_DELIVERY_PENDING: {
+    status: 409,
+    description: 'The delivery is still being attempted; redeliver it once it is delivered or failed.',
+  },
+  WEBHOOK_TARGET_FORBIDDEN: {
+    status: 422,
+    description: 'The URL is not allowed by webhooks.allow (or resolves to a private or reserved address).',
+  },
   NAME_TAKEN: { status: 409, description: 'Another status type has this name (case-insensitive).' },
   BUILT_IN: { status: 409, description: 'Built-in status types cannot be deleted.' },
   STATUS_TYPE_IN_USE: {

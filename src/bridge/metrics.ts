@@ -89,6 +89,38 @@ export function createMetrics() {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  // Webhooks: counted by the daemon that delivers (the webhook lease holder); the queue gauges by every daemon.
+  const webhookDeliveries = new Counter({
+    name: 'pb_webhook_deliveries_total',
+    help: 'Webhook deliveries finished, by endpoint and outcome (delivered, failed after the retry window)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookAttempts = new Counter({
+    name: 'pb_webhook_attempts_total',
+    help: 'Webhook attempts by endpoint and outcome (success, http, timeout, network, forbidden)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const webhookLag = new Histogram({
+    name: 'pb_webhook_delivery_lag_seconds',
+    help: 'From an event being committed to its webhook being accepted by the endpoint (2xx)',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+    registers: [registry],
+  });
+  const webhookQueueDepth = new Gauge({
+    name: 'pb_webhook_queue_depth',
+    help: 'Webhook deliveries queued or being attempted, by endpoint',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  });
+  const webhookQueueLag = new Gauge({
+    name: 'pb_webhook_lag_seconds',
+    help: 'Age of the oldest webhook delivery not yet finished, by endpoint (0 when none waits)',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  });
   const sseSessions = new Gauge({
     name: 'pb_sse_sessions',
     help: 'Open SSE streams (GET /v1/events) on this daemon',
@@ -130,6 +162,11 @@ export function createMetrics() {
     pbxConnected,
     leaseChanges,
     eventToApply,
+    webhookDeliveries,
+    webhookAttempts,
+    webhookLag,
+    webhookQueueDepth,
+    webhookQueueLag,
     sseSessions,
     sseReplays,
     sseCutOffs,

@@ -79,6 +79,42 @@ const newType = (d: TestDaemon, n: number) =>
     'type',
   );
 
+/** A webhook endpoint `w<n>` (to a closed local port, for an event that never comes here). */
+const newWebhook = (d: TestDaemon, n: number) =>
+  ok(
+    d.request('admin', 'POST', '/v1/webhooks', {
+      id: `w${n}`,
+      url: 'http://127.0.0.1:9/hook',
+      events: ['pbx.sync.failed'],
+    }),
+    'webhook',
+  );
+/** …with one finished (failed) delivery `evt_1_<n>-0` on record. */
+const failedDelivery = async (d: TestDaemon, n: number) => {
+  await newWebhook(d, n);
+  const at = new Date().toISOString();
+  await d.daemon.parts!.deliveries.save(
+    `w${n}`,
+    {
+      id: `evt_1_${n}-0`,
+      eventType: 'pbx.sync.failed',
+      userId: null,
+      eventAt: at,
+      status: 'failed',
+      attempts: 1,
+      firstAttemptAt: at,
+      lastAttemptAt: at,
+      nextAttemptAt: null,
+      finishedAt: at,
+      lastStatusCode: 500,
+      lastError: 'HTTP 500',
+      recentAttempts: [],
+      body: '{}',
+    },
+    null,
+  );
+};
+
 const ROWS: Row[] = [
   { method: 'GET', route: '/v1/status-types', allowed: ANY, url: () => '/v1/status-types' },
   {
@@ -205,6 +241,58 @@ const ROWS: Row[] = [
   { method: 'GET', route: '/v1/pbx', allowed: ADMIN_SUPERVISOR, url: () => '/v1/pbx' },
   // Not in API.md's tables: who the presented key is (for clients that hold only a key).
   { method: 'GET', route: '/v1/me', allowed: ANY, url: () => '/v1/me' },
+  // API.md "Additions": webhooks, admin only.
+  { method: 'GET', route: '/v1/webhooks', allowed: ADMIN, url: () => '/v1/webhooks' },
+  {
+    method: 'POST',
+    route: '/v1/webhooks',
+    allowed: ADMIN,
+    url: () => '/v1/webhooks',
+    body: () => ({ url: 'http://127.0.0.1:9/hook', events: ['pbx.sync.failed'] }),
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhooks/:id',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}`,
+    prepare: (d, _u, n) => newWebhook(d, n),
+  },
+  {
+    method: 'PATCH',
+    route: '/v1/webhooks/:id',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}`,
+    body: () => ({ description: 'changed' }),
+    prepare: (d, _u, n) => newWebhook(d, n),
+  },
+  {
+    method: 'DELETE',
+    route: '/v1/webhooks/:id',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}`,
+    prepare: (d, _u, n) => newWebhook(d, n),
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhooks/:id/deliveries',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}/deliveries`,
+    prepare: (d, _u, n) => newWebhook(d, n),
+  },
+  {
+    method: 'GET',
+    route: '/v1/webhooks/:id/deliveries/:deliveryId',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}/deliveries/evt_1_${n}-0`,
+    prepare: (d, _u, n) => failedDelivery(d, n),
+  },
+  {
+    method: 'POST',
+    route: '/v1/webhooks/:id/deliveries/:deliveryId/redeliver',
+    allowed: ADMIN,
+    url: (_u, n) => `/v1/webhooks/w${n}/deliveries/evt_1_${n}-0/redeliver`,
+    prepare: (d, _u, n) => failedDelivery(d, n),
+  },
   // API.md rows of the real-time and reports work; skipped while the daemon does not serve them.
   { method: 'GET', route: '/v1/events', allowed: ANY, url: () => '/v1/events', stream: true },
   {
@@ -259,7 +347,11 @@ describe('auth matrix', () => {
   let d: TestDaemon;
 
   beforeEach(async () => {
-    d = await startTestDaemon({ redisUrl: inject('redisUrl') });
+    // Webhook rows point endpoints at a closed loopback port.
+    d = await startTestDaemon({
+      redisUrl: inject('redisUrl'),
+      config: { webhooks: { allow: ['127.0.0.1'] } },
+    });
   });
   afterEach(async () => d?.stop());
 

@@ -45,6 +45,13 @@ const PROMISED: Record<string, string[]> = {
   'POST /v1/users/:id/heartbeat': ['204', '404'],
   'GET /v1/users/:id/history': ['200', '404'],
   'GET /v1/pbx': ['200'],
+  'GET /v1/webhooks': ['200'],
+  'POST /v1/webhooks': ['201', '409', '422'],
+  'GET /v1/webhooks/:id': ['200', '404'],
+  'PATCH /v1/webhooks/:id': ['200', '404', '409', '422'],
+  'DELETE /v1/webhooks/:id': ['204', '404', '409'],
+  'GET /v1/webhooks/:id/deliveries': ['200', '404'],
+  'POST /v1/webhooks/:id/deliveries/:deliveryId/redeliver': ['202', '404', '409'],
 };
 
 describe('OpenAPI document', () => {

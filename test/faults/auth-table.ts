@@ -105,4 +105,22 @@ export const ROLE_TABLE: Record<string, Row> = {
   },
   // Not in API.md: who the presented key is (any role).
   'GET /v1/me': { allowed: ANY },
+  // API.md "Additions": webhooks are admin only. Unknown ids answer 404, which is past authorization.
+  'GET /v1/webhooks': { allowed: ADMIN },
+  'POST /v1/webhooks': {
+    allowed: ADMIN,
+    body: () => ({ url: 'http://93.184.216.34/hook', events: ['pbx.sync.failed'] }),
+  },
+  'GET /v1/webhooks/{id}': { allowed: ADMIN },
+  'PATCH /v1/webhooks/{id}': { allowed: ADMIN, body: () => ({ description: 'changed' }) },
+  'DELETE /v1/webhooks/{id}': { allowed: ADMIN },
+  'GET /v1/webhooks/{id}/deliveries': { allowed: ADMIN },
+  'GET /v1/webhooks/{id}/deliveries/{deliveryId}': {
+    allowed: ADMIN,
+    params: () => ({ deliveryId: 'evt_1_1-0' }),
+  },
+  'POST /v1/webhooks/{id}/deliveries/{deliveryId}/redeliver': {
+    allowed: ADMIN,
+    params: () => ({ deliveryId: 'evt_1_1-0' }),
+  },
 };

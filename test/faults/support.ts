@@ -156,6 +156,7 @@ export class ChildDaemon {
       sync: { backoffMs: 50, attempts: 20, ...sections.sync },
       ha: { leaseTtlMs: 1_000, ...sections.ha },
       log: { level: 'info', ...sections.log },
+      ...(sections.webhooks ? { webhooks: sections.webhooks } : {}),
       pbx: options.pbx ?? [],
       // Any other section (events, reports, ...) as given.
       ...Object.fromEntries(

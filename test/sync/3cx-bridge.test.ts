@@ -110,7 +110,13 @@ describe('3CX through the bridge', () => {
 
   it('turns a profile changed in 3CX into a status selection (cause pbx)', async () => {
     await d.request('agent', 'POST', '/v1/users/u1/shift', {});
-    await waitFor(async () => (await user()).pbx.sync.state === 'in-sync', { what: 'first push' });
+    // The record is in-sync from the Offline push already: wait for Active itself to reach 3CX, or the push would
+    // overwrite the phone-side change made below.
+    await waitFor(
+      async () =>
+        fake.user('201').CurrentProfileName === 'Available' && (await user()).pbx.sync.state === 'in-sync',
+      { what: 'first push' },
+    );
     fake.user('201').CurrentProfileName = 'Custom 1';
     const u = await onBreakApplied();
     expect(u.status.cause).toBe('pbx');

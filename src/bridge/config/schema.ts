@@ -8,6 +8,8 @@ import { BUILT_IN_IDS, isSafePauseReason } from '../../status/index.js';
 import { catalogEntries, catalogIssues } from '../catalog/catalog-plan.js';
 import { catalogEntryBody } from '../http/schemas/status-types.js';
 import { DEFAULT_PRESENCE_MAP, RESUME_INTERRUPTED } from '../sync/presence-map.js';
+import { isWebhookEventType } from '../webhooks/event-types.js';
+import { isTargetEntry } from '../webhooks/target-policy.js';
 import { statusReferences } from './status-references.js';
 
 const durationMs = z.number().int().positive();
@@ -294,6 +296,69 @@ const haSchema = z
   })
   .strict();
 
+/** Standard Webhooks secret: "whsec_" + base64 of 24 to 64 random bytes (src/bridge/webhooks/signature.ts). */
+export const webhookSecretSchema = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, 'must be "whsec_" + base64 of 24 to 64 bytes');
+
+/** A webhook endpoint id: the path segment of /v1/webhooks/{id}. */
+export const webhookIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and "-", 1 to 40');
+
+/** An allow-list entry: a host name ("crm.example.com", "*.example.com"), an IP address or a CIDR network. */
+const targetEntrySchema = z
+  .string()
+  .min(1)
+  .refine(isTargetEntry, 'a host name, "*.domain", an IP address or a CIDR network such as 10.0.0.0/8');
+
+const webhookEndpointSchema = z
+  .object({
+    id: webhookIdSchema,
+    url: z
+      .string()
+      .url()
+      .regex(/^https?:\/\//, 'must be an http:// or https:// URL'),
+    /** Public event types (the SSE types) sent to this endpoint. */
+    events: z.array(z.string().refine(isWebhookEventType, 'not a public event type')).min(1),
+    /** Only these users' events (plus events about no user); omitted = every user. */
+    users: z.array(z.string().min(1)).min(1).optional(),
+    secret: webhookSecretSchema,
+    description: z.string().max(200).optional(),
+  })
+  .strict();
+
+const webhooksSchema = z
+  .object({
+    /**
+     * Where endpoints may point. Empty: any host whose addresses are public (private, loopback, link-local and
+     * other special addresses refused). Otherwise only listed hosts or addresses inside listed networks; a
+     * special address is allowed only inside a listed network, also when a listed host resolves to it.
+     */
+    allow: z.array(targetEntrySchema).default([]),
+    /** One attempt (connect, send, answer) longer than this fails and is retried. */
+    timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+    /** A delivery is retried this long after its first attempt, then marked failed. */
+    retryForSeconds: z.number().int().min(1).max(604_800).default(86_400),
+    /** Delay before the second attempt; doubled each time up to maxMs (with jitter). */
+    backoff: z
+      .object({ initialMs: durationMs.default(1_000), maxMs: durationMs.default(300_000) })
+      .strict()
+      .default({ initialMs: 1_000, maxMs: 300_000 }),
+    /** Requests in flight per endpoint (one user's deliveries are always one at a time, in order). */
+    concurrency: z.number().int().min(1).max(256).default(16),
+    /** Delivery records kept per endpoint for GET /v1/webhooks/{id}/deliveries and redelivery. */
+    keepDeliveries: z.number().int().min(100).max(1_000_000).default(10_000),
+    /** Endpoints managed in this file (read-only through the API); more can be added with POST /v1/webhooks. */
+    endpoints: z
+      .array(webhookEndpointSchema)
+      .default([])
+      .refine((list) => new Set(list.map((e) => e.id)).size === list.length, {
+        message: 'webhook endpoint ids must be unique',
+      }),
+  })
+  .strict();
+
 /** GET /v1/events (SSE): what one stream may cost, and how many there may be (README "Real time"). */
 const eventsSchema = z
   .object({
@@ -356,6 +421,7 @@ export const configSchema = z
     sync: syncSchema.default(syncSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
     ha: haSchema.default(haSchema.parse({})),
+    webhooks: webhooksSchema.default(webhooksSchema.parse({})),
     events: eventsSchema.default(eventsSchema.parse({})),
     reports: reportsSchema.default(reportsSchema.parse({})),
     pbx: pbxSchema,
@@ -390,3 +456,5 @@ export type Role = z.infer<typeof roleSchema>;
 export type PbxConfig = z.infer<typeof pbxSchema>[number];
 export type FreepbxConfig = z.infer<typeof freepbxSchema>;
 export type ThreeCxConfig = z.infer<typeof threeCxSchema>;
+export type WebhooksConfig = z.infer<typeof webhooksSchema>;
+export type WebhookEndpointConfig = z.infer<typeof webhookEndpointSchema>;

@@ -33,14 +33,23 @@ export interface DispatcherOptions {
   batch?: number;
   /** Entries unacked this long are claimed by whichever daemon runs its claim pass. */
   claimIdleMs?: number;
+  /** Consumer group name: another group reads the same streams independently (webhooks use "webhooks"). */
+  group?: string;
+  /** Where a new group starts: "0" (everything retained) or "$" (only entries added from now on). */
+  startId?: '0' | '$';
+  /**
+   * A fixed consumer name instead of a random one per process: a reader that only ever runs in one daemon at a
+   * time (under a lease) then inherits its predecessor's unacknowledged entries and handles them first, in order.
+   */
+  consumer?: string;
 }
 
 export class OutboxDispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
-  private readonly consumer = `c-${randomUUID().slice(0, 8)}`;
+  private readonly consumer: string;
   private lastClaim = 0;
-  private readonly opts: Required<DispatcherOptions>;
+  private readonly opts: Required<Omit<DispatcherOptions, 'consumer'>>;
   /** Cluster mode only: streams of different partitions live in different slots, so no read may span them. */
   private waker: StreamWaker | undefined;
 
@@ -51,7 +60,9 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     options: DispatcherOptions = {},
   ) {
-    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, ...options };
+    const { consumer, ...rest } = options;
+    this.consumer = consumer ?? `c-${randomUUID().slice(0, 8)}`;
+    this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, group: GROUP, startId: '0', ...rest };
   }
 
   get isRunning(): boolean {
@@ -83,8 +94,8 @@ export class OutboxDispatcher {
   private async ensureGroups(): Promise<void> {
     for (const { key } of this.streams()) {
       try {
-        // From the beginning ("0"), so events committed before the first daemon ever started are dispatched.
-        await this.redis.xgroup('CREATE', key, GROUP, '0', 'MKSTREAM');
+        // By default from the beginning ("0"), so events committed before the first daemon ever started are dispatched.
+        await this.redis.xgroup('CREATE', key, this.opts.group, this.opts.startId, 'MKSTREAM');
       } catch (err) {
         if (!String((err as Error).message).startsWith('BUSYGROUP')) throw err;
       }
@@ -147,7 +158,7 @@ export class OutboxDispatcher {
     return (await this.redis.call(
       'XREADGROUP',
       'GROUP',
-      GROUP,
+      this.opts.group,
       this.consumer,
       'COUNT',
       String(this.opts.batch),
@@ -183,7 +194,7 @@ export class OutboxDispatcher {
     );
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason; // nothing acked: the pending entries are handled again (idempotent)
-    if (done.length > 0) await this.redis.xack(stream, GROUP, ...done);
+    if (done.length > 0) await this.redis.xack(stream, this.opts.group, ...done);
   }
 
   /** Takes over entries another consumer (a crashed daemon) left unacknowledged. */
@@ -194,7 +205,7 @@ export class OutboxDispatcher {
       const reply = (await this.redis.call(
         'XAUTOCLAIM',
         stream,
-        GROUP,
+        this.opts.group,
         this.consumer,
         String(this.opts.claimIdleMs),
         '0-0',

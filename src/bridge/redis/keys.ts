@@ -149,6 +149,34 @@ export class Keys {
     return `${this.tag(partition)}:fence:${connection}`;
   }
 
+  // Webhooks: the endpoint registry and the delivery lease in one slot, each endpoint's delivery keys in its own
+  /** API-created webhook endpoints, by id (JSON). */
+  webhookEndpoints(): string {
+    return `${this.prefix}{wh}:endpoints`;
+  }
+  /** Which daemon delivers webhooks, and the counter its tokens come from. */
+  webhookLease(): string {
+    return `${this.prefix}{wh}:lease`;
+  }
+  webhookLeaseCounter(): string {
+    return `${this.prefix}{wh}:lease-counter`;
+  }
+  /** Deliveries waiting for one endpoint, oldest first (a stream read by one consumer group). */
+  webhookQueue(endpointId: string): string {
+    return `${this.prefix}{wh:${endpointId}}:queue`;
+  }
+  /** Delivery records of one endpoint by delivery id (JSON), and their index by time for listing and trimming. */
+  webhookDeliveries(endpointId: string): string {
+    return `${this.prefix}{wh:${endpointId}}:deliveries`;
+  }
+  webhookDeliveryIndex(endpointId: string): string {
+    return `${this.prefix}{wh:${endpointId}}:delivery-index`;
+  }
+  /** Published after a delivery is queued, so the deliverer wakes at once. */
+  webhooksChannel(): string {
+    return `${this.prefix}webhooks-wakeup`;
+  }
+
   /** BullMQ prefix: hash-tagged so each queue's keys live in one slot. */
   bullPrefix(): string {
     return `${this.prefix}{bull}`;

@@ -1,11 +1,13 @@
 /**
- * Level-triggered PBX sync (DESIGN.md principle 3). A committed change enqueues a job for the user; the job reads
- * the user's *current* state, computes the desired settings and has the adapter make the PBX match. Bursts
- * coalesce: a job whose target and settings equal what was last applied successfully returns without touching
- * the PBX, so ten quick changes cost one push. Reconcile jobs (periodic, and after every adapter reconnect) pass
- * `force` and always ask the adapter, which repairs drift made on the PBX side.
- * Each PBX connection has its own queue, worked only by the daemon holding that connection's lease (the one
- * with a live adapter); one user is synced by one worker at a time (a short Redis lock).
+ * Level-triggered PBX sync (DESIGN.md principle 3). A sync reads the user's *current* state, computes the desired
+ * settings and has the adapter make the PBX match. Bursts coalesce: a sync whose target and settings equal what
+ * was last applied successfully returns without touching the PBX, so ten quick changes cost one push.
+ * Committed changes reach the sync without a job: the daemon holding a connection's lease reads the outbox itself
+ * (OutboxSyncConsumer: coalesced per user in memory, acknowledged once the PBX has it). BullMQ keeps what needs a
+ * durable delay: the retry with backoff of a sync that failed, reverts of phone-side changes, and the reconcile
+ * (periodic, and after every adapter reconnect), whose jobs pass `force` and always ask the adapter, which repairs
+ * drift made on the PBX side. Each PBX connection has its own queue, worked only by the lease holder (the one with a
+ * live adapter); one user is synced by one worker at a time (a short Redis lock).
  */
 import { randomUUID } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
@@ -15,10 +17,11 @@ import { PbxError, type PbxAdapter, type PbxTarget } from '../../adapters/pbx.js
 import type { UserState } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import type { Metrics } from '../metrics.js';
-import type { StreamEntry } from '../outbox/outbox-entry.js';
 import type { Keys } from '../redis/keys.js';
+import type { StreamEntry } from '../outbox/outbox-entry.js';
 import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
+import { OutboxSyncConsumer, syncBacklog } from './outbox-consumer.js';
 import { desiredOptionsOf, desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
 import type { RevertNotice, RevertNotices } from './revert-notices.js';
 import { unsupportedSettings } from './unsupported.js';
@@ -38,7 +41,7 @@ interface SyncJob {
  * Outbox entry types after which a user's PBX settings may differ: an upcoming status routes at once
  * (sync.routeOnUpcoming), and an activity's end starts the wrap-up pause that the wrap-up's end lifts.
  */
-const SYNC_TRIGGERS = new Set([
+export const SYNC_TRIGGERS: ReadonlySet<string> = new Set([
   'user.status.changed',
   'user.directory.changed',
   'user.upcoming.changed',
@@ -60,6 +63,13 @@ export interface SyncOptions {
 
 class UserBusy extends Error {}
 
+/** A user's sync lock, held, with what was read right after taking it. */
+interface Locked {
+  state: UserState | null;
+  previous: StoredSync | null;
+  release: () => Promise<void>;
+}
+
 export interface SyncCounts {
   waiting: number;
   delayed: number;
@@ -70,6 +80,7 @@ export interface SyncCounts {
 export class SyncPipeline {
   private readonly queues = new Map<string, Queue<SyncJob>>();
   private readonly workers = new Map<string, Worker<SyncJob>>();
+  private readonly consumers = new Map<string, OutboxSyncConsumer>();
 
   constructor(
     private readonly connection: ConnectionOptions,
@@ -88,6 +99,10 @@ export class SyncPipeline {
       /** All user ids with an extension on a connection (for reconcile). */
       usersOf: (connection: string) => Promise<Map<string, string>>;
       notices: Pick<RevertNotices, 'publish'>;
+      /** A dedicated (blocking) Redis client for a connection's outbox consumer, not yet connected. */
+      blockingClient: (name: string) => Redis;
+      /** This daemon's consumer name in the connection's outbox group. */
+      consumerName: string;
     },
     private readonly connections: readonly string[],
     private readonly options: SyncOptions,
@@ -99,15 +114,14 @@ export class SyncPipeline {
     }
   }
 
-  /** Outbox handler: one job per committed change that can affect the PBX; its id makes re-dispatch harmless. */
+  /**
+   * Outbox handler (every daemon's dispatcher): a change of a user on a connection this configuration does not have
+   * is recorded as a failed sync. Changes on configured connections are read by their holder's outbox consumer.
+   */
   readonly onOutboxEntry = async (entry: StreamEntry): Promise<void> => {
-    if (!SYNC_TRIGGERS.has(entry.type) || !entry.userId) return;
-    // Commits record the user's connection on each entry; older entries (before an upgrade) need a load.
-    const connection =
-      entry.pbxConnection !== undefined
-        ? entry.pbxConnection
-        : (await this.deps.store.load(entry.userId))?.directory.pbx?.connection;
-    if (connection) await this.enqueue(connection, entry.userId, false, `${entry.partition}-${entry.id}`);
+    if (!SYNC_TRIGGERS.has(entry.type) || !entry.userId || !entry.pbxConnection) return;
+    if (!this.queues.has(entry.pbxConnection))
+      await this.unknownConnection(entry.userId, entry.pbxConnection);
   };
 
   /**
@@ -126,6 +140,7 @@ export class SyncPipeline {
     userId: string,
     force: boolean,
     dedupe: string = randomUUID(),
+    retry?: { delayMs: number; attempts: number },
   ): Promise<void> {
     const queue = this.queues.get(connection);
     if (!queue) return this.unknownConnection(userId, connection);
@@ -136,7 +151,8 @@ export class SyncPipeline {
     const coalesce = force
       ? {}
       : { deduplication: { id: `sync~${userId.replace(/:/g, '~')}`, keepLastIfActive: true } };
-    await queue.add('sync', { userId, force }, { ...this.jobOptions(userId, dedupe), ...coalesce });
+    const later = retry ? { delay: retry.delayMs, attempts: retry.attempts } : {};
+    await queue.add('sync', { userId, force }, { ...this.jobOptions(userId, dedupe), ...coalesce, ...later });
   }
 
   private jobOptions(userId: string, dedupe: string) {
@@ -176,6 +192,22 @@ export class SyncPipeline {
       this.deps.log.warn({ pbx: connection, err: err.message }, 'sync worker error'),
     );
     this.workers.set(connection, worker);
+    const consumer = new OutboxSyncConsumer(
+      this.deps.blockingClient(`sync-outbox-${connection}`),
+      this.deps.redis,
+      this.deps.keys,
+      connection,
+      this.deps.consumerName,
+      {
+        triggers: SYNC_TRIGGERS,
+        connectionOf: async (userId) => (await this.deps.store.load(userId))?.directory.pbx?.connection,
+      },
+      (userId) => this.syncChange(connection, userId),
+      this.deps.log,
+      { concurrency: this.options.concurrency },
+    );
+    this.consumers.set(connection, consumer);
+    consumer.start();
     await queue.upsertJobScheduler(
       'reconcile',
       { every: this.options.reconcileIntervalSeconds * 1000 },
@@ -192,13 +224,19 @@ export class SyncPipeline {
    */
   async stopWorker(connection: string, force = false): Promise<void> {
     const worker = this.workers.get(connection);
+    const consumer = this.consumers.get(connection);
     this.workers.delete(connection);
+    this.consumers.delete(connection);
+    await consumer?.stop();
     await worker?.close(force);
   }
 
   /** Workers are started per held connection; "running" means none of them has died. */
   get running(): boolean {
-    return [...this.workers.values()].every((w) => w.isRunning());
+    return (
+      [...this.workers.values()].every((w) => w.isRunning()) &&
+      [...this.consumers.values()].every((c) => c.isRunning)
+    );
   }
 
   /** Sync backlog of every connection together, or of one. */
@@ -208,6 +246,8 @@ export class SyncPipeline {
       if (connection !== undefined && id !== connection) continue;
       const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
       for (const k of Object.keys(total) as Array<keyof SyncCounts>) total[k] += counts[k] ?? 0;
+      // Committed changes not yet synced wait in the connection's outbox group, not in the queue.
+      total.waiting += await syncBacklog(this.deps.redis, this.deps.keys, id);
     }
     return total;
   }
@@ -228,24 +268,60 @@ export class SyncPipeline {
     );
   }
 
+  /**
+   * A committed change read by the connection's outbox consumer. Resolving acknowledges the change's entries: the
+   * PBX has it, the failure is recorded for good, or a durable BullMQ job retries it with backoff. Rejecting (Redis
+   * away) leaves them pending, to be claimed again.
+   */
+  private async syncChange(connection: string, userId: string): Promise<void> {
+    const lastAttempt = this.options.attempts <= 1;
+    const retry = { delayMs: this.options.backoffMs, attempts: Math.max(1, this.options.attempts - 1) };
+    let locked: Locked;
+    try {
+      locked = await this.lockAndRead(userId);
+    } catch (err) {
+      if (!(err instanceof UserBusy)) throw err;
+      // Another worker (a reconcile job, or the previous holder) syncs the user right now; it may have read the
+      // state from before this change, so sync again shortly.
+      return this.enqueue(connection, userId, false, randomUUID(), retry);
+    }
+    let again = false;
+    try {
+      await this.syncLocked(userId, false, lastAttempt, locked);
+    } catch (err) {
+      if (err instanceof UnrecoverableError) return; // recorded as failed
+      if (!(err instanceof PbxError && err.retryable)) throw err;
+      again = true;
+    } finally {
+      await locked.release().catch(() => undefined);
+    }
+    // After the unlock: the retry must not find the user locked by this very attempt.
+    if (again) await this.enqueue(connection, userId, false, randomUUID(), retry);
+  }
+
   private async sync(job: Job<SyncJob>): Promise<void> {
     const { userId, force, revert } = job.data;
-    const token = await this.lock(userId);
+    const locked = await this.lockAndRead(userId);
     try {
-      const changed = await this.syncLocked(userId, force, job.attemptsMade + 1 >= this.options.attempts);
+      // A retry of a change carries the attempts left after the outbox consumer's own (first) one.
+      const attempts = job.opts.attempts ?? this.options.attempts;
+      const changed = await this.syncLocked(userId, force, job.attemptsMade + 1 >= attempts, locked);
       if (revert && changed.some((setting) => revert.settings.includes(setting)))
         await this.deps.notices.publish(revert);
     } finally {
-      await this.unlock(userId, token);
+      await locked.release();
     }
   }
 
   /** The settings written (ApplyResult.changed); none when coalesced, skipped or failed. */
-  private async syncLocked(userId: string, force: boolean, lastAttempt: boolean): Promise<string[]> {
-    const state = await this.deps.store.load(userId);
+  private async syncLocked(
+    userId: string,
+    force: boolean,
+    lastAttempt: boolean,
+    { state, previous, release }: Locked,
+  ): Promise<string[]> {
     const pbx = state?.directory.pbx;
     if (!state || !pbx) return [];
-    const previous = await this.deps.records.get(userId);
     // The lease moved away while this job waited: fail over to the retry (the new holder works the queue).
     const adapter = this.deps.adapterOf(pbx.connection);
     if (!adapter)
@@ -278,7 +354,8 @@ export class SyncPipeline {
       pushed: desired,
       connection: pbx.connection,
     };
-    const outcome = await this.deps.records.markApplied(userId, applied, basis);
+    // Perf: the record and the unlock leave in one write (same connection, so Redis runs them in this order).
+    const [outcome] = await Promise.all([this.deps.records.markApplied(userId, applied, basis), release()]);
     // "pending": a newer commit wants other settings meanwhile; its own sync follows.
     this.deps.metrics.syncJobs.inc({
       pbx: pbx.connection,
@@ -341,15 +418,34 @@ export class SyncPipeline {
     return desiredOptionsOf(this.options);
   }
 
-  private async lock(userId: string): Promise<string> {
+  /**
+   * Takes the user's sync lock and reads the state and sync record in the same write: one connection, so Redis
+   * runs the reads after the lock is taken (what a lock-then-read did in three round trips). `release` is
+   * idempotent, so the success path can send it together with the final record.
+   */
+  private async lockAndRead(userId: string): Promise<Locked> {
     const token = randomUUID();
-    const ok = await this.deps.redis.set(this.deps.keys.syncLock(userId), token, 'PX', 30_000, 'NX');
-    if (ok !== 'OK') throw new UserBusy(`user ${userId} is being synced by another worker`); // retried by BullMQ
-    return token;
-  }
-
-  private async unlock(userId: string, token: string): Promise<void> {
-    await runScript(this.deps.redis, 'releaseLock', [this.deps.keys.syncLock(userId)], [token]);
+    const lockKey = this.deps.keys.syncLock(userId);
+    const [ok, state, previous] = await Promise.allSettled([
+      this.deps.redis.set(lockKey, token, 'PX', 30_000, 'NX'),
+      this.deps.store.load(userId),
+      this.deps.records.get(userId),
+    ]);
+    if (ok.status === 'rejected') throw ok.reason;
+    if (ok.value !== 'OK') throw new UserBusy(`user ${userId} is being synced by another worker`); // retried later
+    let released: Promise<void> | undefined;
+    const release = (): Promise<void> =>
+      (released ??= runScript(this.deps.redis, 'releaseLock', [lockKey], [token]).then(() => undefined));
+    const failed = [state, previous].find((r) => r.status === 'rejected');
+    if (failed) {
+      await release().catch(() => undefined);
+      throw failed.reason;
+    }
+    return {
+      state: (state as PromiseFulfilledResult<UserState | null>).value,
+      previous: (previous as PromiseFulfilledResult<StoredSync | null>).value,
+      release,
+    };
   }
 }
 

@@ -28,6 +28,11 @@ export interface ExecuteOptions {
   expectedVersion?: number | undefined;
   /** PBX-originated commands carry their connection holder's fencing token (see ha/lease.ts). */
   fence?: Fence | undefined;
+  /**
+   * Called right after the commit script has been sent, before its reply: a read issued now leaves in the same
+   * write and runs right after the commit (the reply's sync record, without a round trip of its own).
+   */
+  onCommitSent?: (() => void) | undefined;
 }
 
 /** A newer daemon holds the PBX connection this command came from: the command must not be applied. */
@@ -93,13 +98,15 @@ export class UserService {
       const now = this.clock().toISOString();
       const timerEntries = result.timers.map((t) => timerEntry(now, t));
       const sync = { desired: this.desiredFingerprint(result.next, catalog, now), at: now };
-      const outcome = await this.store.commit(
+      const committing = this.store.commit(
         state,
         result.next,
         [...result.events, ...timerEntries],
         options.fence,
         sync,
       );
+      options.onCommitSent?.();
+      const outcome = await committing;
       if (!outcome.ok && outcome.reason === 'fenced' && options.fence) throw new FencedError(options.fence);
       if (!outcome.ok && outcome.reason === 'type-gone') {
         // Deleted (or being deleted) after this daemon's catalog said it exists: re-read it and decide again once.

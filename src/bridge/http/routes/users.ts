@@ -93,8 +93,16 @@ export const userRoutes =
       );
     };
 
-    const view = async (state: UserState) =>
-      userView(state, await deps.catalog.get(), (await deps.syncRecord?.(state.id)) ?? null);
+    /** Sync records read along with a command's commit (see ExecuteOptions.onCommitSent), per request. */
+    const readWithCommit = new WeakMap<
+      FastifyRequest,
+      { userId: string; sync: Promise<SyncRecord | null> }
+    >();
+    const view = async (state: UserState, request?: FastifyRequest) => {
+      const early = request ? readWithCommit.get(request) : undefined;
+      const sync = early?.userId === state.id ? early.sync : deps.syncRecord?.(state.id);
+      return userView(state, await deps.catalog.get(), (await sync) ?? null);
+    };
 
     /**
      * Upsert = merge the fields sent over the stored entry, then commit. The merge reads the entry, so the commit
@@ -176,7 +184,7 @@ export const userRoutes =
           : await deps.store.pageIds(limit, cursor, status);
         const states = (await deps.store.loadMany(ids)).filter((s): s is UserState => s !== null);
         return {
-          items: await Promise.all(states.map(view)),
+          items: await Promise.all(states.map((s) => view(s))),
           nextCursor: more ? (ids[ids.length - 1] ?? null) : null,
         };
       },
@@ -267,8 +275,8 @@ export const userRoutes =
       ) => Promise<unknown>;
     };
 
-    const userAnswer = async (reply: FastifyReply, state: UserState) =>
-      reply.code(200).send({ user: await view(state) });
+    const userAnswer = async (reply: FastifyReply, state: UserState, _changed: boolean, r: FastifyRequest) =>
+      reply.code(200).send({ user: await view(state, r) });
 
     const COMMANDS: CommandRoute[] = [
       {
@@ -295,7 +303,7 @@ export const userRoutes =
         },
         answer: async (reply, state, _changed, r) => {
           const applied = state.upcoming?.id !== (r.body as { statusId: string }).statusId;
-          return reply.code(applied ? 200 : 202).send({ applied, user: await view(state) });
+          return reply.code(applied ? 200 : 202).send({ applied, user: await view(state, r) });
         },
       },
       {
@@ -368,8 +376,8 @@ export const userRoutes =
             actor,
           };
         },
-        answer: async (reply, state, changed) =>
-          reply.code(changed ? 201 : 200).send({ user: await view(state) }),
+        answer: async (reply, state, changed, r) =>
+          reply.code(changed ? 201 : 200).send({ user: await view(state, r) }),
       },
       {
         method: 'DELETE',
@@ -444,8 +452,17 @@ export const userRoutes =
           const principal = authorize(request, route.access, id);
           if (route.url.endsWith('/heartbeat')) return heartbeat(id, principal, request, reply);
           const expectedVersion = parseIfMatch((request.headers as { 'if-match'?: string })['if-match']);
+          const syncRecord = deps.syncRecord;
           const result = await deps.users.execute(id, route.toCommand(request, actorOf(principal)), {
             expectedVersion,
+            // Perf: the reply's sync record is read in the commit's write (one round trip less per change).
+            onCommitSent: syncRecord
+              ? () => {
+                  const sync = syncRecord(id);
+                  sync.catch(() => undefined); // a failed commit answers without it; read again then
+                  readWithCommit.set(request, { userId: id, sync });
+                }
+              : undefined,
           });
           return route.answer(reply, result.state, result.changed, request);
         },

@@ -1,0 +1,8 @@
+/** Webhooks carry exactly the public event types of the SSE stream (API.md "Real time"), nothing internal. */
+import { PUBLIC_EVENT_TYPES } from '../events/public-events.js';
+
+export const WEBHOOK_EVENT_TYPES: readonly string[] = [...PUBLIC_EVENT_TYPES];
+
+export function isWebhookEventType(type: string): boolean {
+  return PUBLIC_EVENT_TYPES.has(type);
+}
