@@ -275,6 +275,14 @@ describe('hostile SSE clients and slow bodies', () => {
       }
     });
     const during = await probe(size(60, 200));
+    // The measurement must overlap the whole flood: on a quick machine the probe ends before every agent has
+    // replayed once, so keep measuring until each has (bounded by a deadline).
+    const deadline = Date.now() + 30_000;
+    while (replays < AGENTS.length && Date.now() < deadline) {
+      const more = await probe(10);
+      during.ms.push(...more.ms);
+      during.failed += more.failed;
+    }
     running = false;
     await Promise.all(flood);
     figure(
