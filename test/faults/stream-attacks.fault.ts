@@ -1,5 +1,5 @@
 /**
- * Hostile clients of the HTTP side, against a daemon running as a child process (figures in README "Reliability"):
+ * Hostile clients of the HTTP side, against a daemon running as a child process (figures in docs/reliability.md):
  * - SSE stall: clients that resume and then stop reading while changes happen elsewhere. The daemon's memory stays
  *   bounded, the stalled clients are cut off within the drain deadline, a client that reads misses nothing.
  * - Replay flood: 40 agent streams resuming from the very beginning, again and again, while another client's
