@@ -1,6 +1,6 @@
 /**
  * The console's only way to the daemon: the public /v1 API with the key the user entered. Errors come back as
- * ApiError with the API's stable `code` (API.md "Errors"); a request that never reached the daemon has code
+ * ApiError with the API's stable `code` (README "Errors"); a request that never reached the daemon has code
  * NETWORK. The server's `Date` header keeps an estimate of the clock offset, so "time in status" is right even
  * on a PC whose clock is off.
  */

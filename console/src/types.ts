@@ -1,4 +1,4 @@
-/** The API's shapes as the console reads them (API.md; the OpenAPI document at /docs/json is the reference). */
+/** The API's shapes as the console reads them (the OpenAPI document the daemon serves at /docs/json is the reference). */
 
 export type Role = 'admin' | 'supervisor' | 'agent' | 'integration';
 

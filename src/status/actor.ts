@@ -65,7 +65,7 @@ export function isSystemItself(actor: Actor): boolean {
   return actor.role === 'system' && actor.name === 'system';
 }
 
-/** May force changes (API.md: `force` is for supervisors and admins). */
+/** May force changes (README "Routes": `force` is for supervisors and admins). */
 export function canForce(actor: Actor): boolean {
   return actor.role === 'supervisor' || actor.role === 'admin';
 }

@@ -1,5 +1,5 @@
 /**
- * decide(): the single decision point of the status model (see DESIGN.md, "The status model").
+ * decide(): the single decision point of the status model (docs/architecture.md, "Status engine").
  * Pure, synchronous and total: the same state, command and context always give the same result, and
  * nothing is thrown. A refusal changes nothing; a no-op returns the input state itself; a change
  * returns the next state with version + 1 and the events and timers the store commits with it.

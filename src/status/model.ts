@@ -31,7 +31,7 @@ export interface RequestedBy {
   at: string;
 }
 
-/** What became of the last upcoming status (API.md "lastUpcoming"). */
+/** What became of the last upcoming status (`lastUpcoming` in the served OpenAPI, /docs). */
 export interface LastUpcoming {
   id: string;
   outcome: 'applied' | 'cancelled' | 'dropped';

@@ -2,7 +2,7 @@
  * apply(): make one extension match the desired settings, setting by setting.
  *
  * Each setting is compared with what is known of it (remembered from earlier reads and writes, else read) and written
- * only on a difference (DESIGN principle 3), so a second apply() with the same wish sends nothing. `verify` (the
+ * only on a difference (level-triggered, docs/architecture.md "PBX sync"), so a second apply() with the same wish sends nothing. `verify` (the
  * bridge's reconcile and forced syncs) forgets what is remembered and reads every setting from the PBX first.
  * The settings are independent and run together, their AMI actions pipelined. A permanent fault in one setting
  * (say, no Follow Me for this extension) does not stop the others: they are still applied, then the first permanent

@@ -1,6 +1,6 @@
 /**
  * The FreePBX adapter: glues the AMI session, the event map, the call tracker, snapshot and apply
- * behind the PbxAdapter port. No status rules here (DESIGN principle 7).
+ * behind the PbxAdapter port. No status rules here (docs/architecture.md, "Adapters").
  *
  * Event flow: AMI event → mapEvent (tables) → call tracker (offer*, activity*) or presenceChanged,
  * or FullyBooted → restart detector. `connected` is emitted once per login, after the event mask is

@@ -1,5 +1,5 @@
 /**
- * The configuration contract (API.md "Configuration"): one zod schema, the single source of defaults.
+ * The configuration contract (README "Configuration"): one zod schema, the single source of defaults.
  * Everything else receives the parsed, frozen `Config`; nothing outside src/bridge/config reads process.env.
  */
 import { z } from 'zod';

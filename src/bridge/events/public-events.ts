@@ -1,9 +1,9 @@
 /**
  * What of the outbox clients may see, and how it looks on the wire. The outbox also carries internal entries
- * (timer requests for the dispatcher) and entries the public contract (API.md "Real time") does not list
+ * (timer requests for the dispatcher) and entries the public contract (README "Real-time streams") does not list
  * (`user.directory.changed`, `user.deleted`), so this is an allowlist: a new internal type never leaks by default.
  * Directory changes stay internal because they carry contact data (mobile numbers, extensions) that a board does
- * not need; adding a type to the contract means adding it here and to API.md.
+ * not need; adding a type to the contract means adding it here and to the README (SSE types in "Routes").
  */
 import type { StreamEntry } from './stream-entry.js';
 

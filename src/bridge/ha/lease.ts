@@ -1,5 +1,5 @@
 /**
- * The lease on one PBX connection (DESIGN.md principle 8): at most one daemon holds a connection at a time.
+ * The lease on one PBX connection (docs/architecture.md, "High availability"): at most one daemon holds a connection at a time.
  * Acquiring yields a fencing token from a counter that only grows; before the new holder handles any PBX event
  * it raises the fence in every partition to its token, and the commit script refuses inbound commits carrying
  * an older token. So a holder that was paused past its lease (GC, SIGSTOP) cannot write after a takeover.

@@ -139,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 function installJsonParser(app: FastifyInstance): void {
   const defaultParser = app.getDefaultJsonParser('error', 'error');
   // Fastify also parses text/plain by default; then a text body reached the schema and got 400 instead of the
-  // 415 UNSUPPORTED_MEDIA_TYPE API.md promises for anything that is not JSON. Keep the JSON parser only.
+  // 415 UNSUPPORTED_MEDIA_TYPE the README "Errors" table promises for anything that is not JSON. Keep the JSON parser only.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
@@ -159,7 +159,7 @@ interface DocumentedOperation {
 /**
  * @fastify/swagger marks every request body as required, but a nullable body schema (e.g. POST .../shift, whose
  * body is optional) accepts a request without one; the document must say so, since it describes exactly what is
- * implemented (API.md).
+ * implemented (README "Errors").
  */
 function markOptionalBodies<T extends { paths?: object }>(document: T): T {
   for (const item of Object.values(document.paths ?? {}) as Array<Record<string, DocumentedOperation>>) {

@@ -1,5 +1,5 @@
 /**
- * Bearer-key authentication and role checks (API.md "Auth").
+ * Bearer-key authentication and role checks (README "Authentication and roles").
  * Keys are compared in constant time: each configured key's SHA-256 digest is compared with the presented one's
  * using timingSafeEqual, always against every key, so neither the match nor its position leaks through timing.
  */
@@ -85,7 +85,7 @@ export const ADMIN_ONLY: AccessRule = { roles: ['admin'] };
 
 /**
  * Checks the route's declared `config.access` right after authentication, before the body is read or validated,
- * so a known key that may not call the route gets 403 FORBIDDEN whatever it sends (API.md), rather than a 400 about
+ * so a known key that may not call the route gets 403 FORBIDDEN whatever it sends (README "Authentication and roles"), rather than a 400 about
  * a body it was never allowed to send. Handlers still call authorize() themselves; routes without a declared rule
  * are checked there only.
  */

@@ -1,5 +1,5 @@
 /**
- * Heartbeats per key and user, in fixed one-minute windows (API.md "Limits"): a client that sends more than
+ * Heartbeats per key and user, in fixed one-minute windows (README "Configuration", `status.heartbeatsPerMinute`): a client that sends more than
  * `perMinute` in a window is answered 429 RATE_LIMITED with Retry-After until the window ends. Per key and user,
  * so an integration key heartbeating for many agents is not limited by their number. Kept in the daemon's memory:
  * with N daemons behind a balancer a client gets at most N × perMinute through, each of them now a cheap write.

@@ -1,5 +1,5 @@
 /**
- * What a Redis Cluster needs that one server does not (DESIGN.md principle 8): a pipeline may only hold commands
+ * What a Redis Cluster needs that one server does not (docs/architecture.md, "Commit and outbox": hash tags): a pipeline may only hold commands
  * of one slot, SCAN sees one node's keys, and one blocking read may only name streams of one slot. Every helper
  * behaves exactly as before on a single node (or Sentinel) client.
  */

@@ -1,6 +1,6 @@
 /**
  * Phone-side facts → a status selection, through the connection's configured `presenceMap`, with echo suppression
- * (DESIGN.md principle 6). Pure. Fact keys, most specific first:
+ * (docs/architecture.md, "PBX sync"). Pure. Fact keys, most specific first:
  *   dnd:on, dnd:off, presence:<state or 3CX profile>, queue:paused:<reason>, queue:paused, queue:unpaused,
  *   queue:loggedIn, queue:loggedOut
  * A value is a status type id, or RESUME_INTERRUPTED: back to the status an earlier phone-side change interrupted

@@ -1,5 +1,5 @@
 /**
- * Level-triggered PBX sync (DESIGN.md principle 3). A sync reads the user's *current* state, computes the desired
+ * Level-triggered PBX sync (docs/architecture.md, "PBX sync"). A sync reads the user's *current* state, computes the desired
  * settings and has the adapter make the PBX match. Bursts coalesce: a sync whose target and settings equal what
  * was last applied successfully returns without touching the PBX, so ten quick changes cost one push.
  * Committed changes reach the sync without a job: the daemon holding a connection's lease reads the outbox itself

@@ -1,5 +1,5 @@
 /**
- * Durable timers (DESIGN.md principle 5): overage, wrap-up and connection-loss timers are BullMQ delayed jobs.
+ * Durable timers (docs/architecture.md, "Dispatcher and timers"): overage, wrap-up and connection-loss timers are BullMQ delayed jobs.
  * The job id is deterministic (timer key + due time + command), so dispatching the same request twice schedules it
  * once; a rescheduled timer gets a new id and the old job, when it fires, is stale and decide() makes it a no-op.
  * Jobs live in Redis: a timer due while no daemon ran fires as soon as one starts.

@@ -1,6 +1,6 @@
 /**
  * Executes commands against a user's state: load → decide() → atomic commit, retried (bounded) when another
- * writer won the race. This is the only path by which user state changes (DESIGN.md principles 1 and 2).
+ * writer won the race. This is the only path by which user state changes (docs/architecture.md, "Commit and outbox").
  */
 import type { Logger } from 'pino';
 import {
@@ -131,7 +131,7 @@ export class UserService {
     throw new ApiError('VERSION_CONFLICT', 'the user kept changing; try again', {});
   }
 
-  /** `expectedVersion` (If-Match) makes the delete conditional, like any other write to the user (API.md). */
+  /** `expectedVersion` (If-Match) makes the delete conditional, like any other write to the user (README "Routes"). */
   async delete(userId: string, expectedVersion?: number): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const state = await this.get(userId);

@@ -1,4 +1,4 @@
-/** The public UserState of API.md, built from the stored domain state, the catalog and the PBX sync record. */
+/** The public UserState (the served OpenAPI, /docs), built from the stored domain state, the catalog and the PBX sync record. */
 import type { Catalog, UserState } from '../../status/index.js';
 
 /** in-sync: the PBX has what the state asks for; pending: a change is on its way; failed: it could not be applied. */
@@ -79,7 +79,7 @@ function syncView(sync: SyncRecord | null) {
   };
 }
 
-/** The phone rings: the oldest unanswered offer (API.md "Additions": `{since, source}`), or null. */
+/** The phone rings: the oldest unanswered offer (`offer: {since, source}` in the served OpenAPI), or null. */
 function offerView(state: UserState): { since: string; source: string } | null {
   const oldest = state.offers[0];
   return oldest ? { since: oldest.since, source: oldest.source } : null;

@@ -1,4 +1,4 @@
-/** Webhooks carry exactly the public event types of the SSE stream (API.md "Real time"), nothing internal. */
+/** Webhooks carry exactly the public event types of the SSE stream (README "Real-time streams"), nothing internal. */
 import { PUBLIC_EVENT_TYPES } from '../events/public-events.js';
 
 export const WEBHOOK_EVENT_TYPES: readonly string[] = [...PUBLIC_EVENT_TYPES];

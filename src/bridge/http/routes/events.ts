@@ -1,5 +1,5 @@
 /**
- * GET /v1/events: the real-time stream (API.md "Real time"). The route authenticates, admits the stream (limits
+ * GET /v1/events: the real-time stream (README "Real-time streams"). The route authenticates, admits the stream (limits
  * per key and in total, for open streams and for replays), reads where to start and what to filter, then hands
  * the raw response to an EventSession fed by the process' one EventHub.
  *

@@ -1,5 +1,5 @@
 /**
- * GET /v1/me: who the presented key is. An addition to API.md's contract for clients that hold only a key (the web
+ * GET /v1/me: who the presented key is. An addition to the original API contract for clients that hold only a key (the web
  * console, an agent desktop) and must learn their role and, for an agent key, the one user it is bound to.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

@@ -1,4 +1,4 @@
-/** /v1/reports: time in status per user over a window, as JSON or a CSV download (API.md "Reports"). */
+/** /v1/reports: time in status per user over a window, as JSON or a CSV download (README "Reports"). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CatalogCache } from '../../catalog/catalog-cache.js';
 import { ApiError } from '../../errors.js';

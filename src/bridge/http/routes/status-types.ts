@@ -1,4 +1,4 @@
-/** /v1/status-types: the catalog admins manage (API.md "Status types"). */
+/** /v1/status-types: the catalog admins manage (README "Routes"). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { StatusTypeStore } from '../../catalog/status-type-store.js';

@@ -1,5 +1,5 @@
 /**
- * /v1/users: the directory and every command on a user's state (API.md "Users"). Each command route is a row of
+ * /v1/users: the directory and every command on a user's state (README "Routes"). Each command route is a row of
  * one table: who may call it, how the request becomes a domain command, and how the result is answered.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -66,7 +66,7 @@ function actorOf(principal: Principal): Actor {
   return { role: principal.role, name: principal.name };
 }
 
-/** `force` (and its `reason`) is for supervisors and admins only (API.md): anyone else gets 403. */
+/** `force` (and its `reason`) is for supervisors and admins only (README "Routes"): anyone else gets 403. */
 function checkForce(actor: Actor, force: boolean | undefined): void {
   if (force && !canForce(actor)) {
     throw new ApiError('FORBIDDEN', `the "${actor.role}" key "${actor.name}" may not force changes`);
@@ -406,7 +406,7 @@ export const userRoutes =
      * A heartbeat is answered 204 whenever the user exists and the key is within its rate: its time is recorded
      * before any commit is tried (user-service.ts), so a restore that keeps losing races to other writers is made by
      * the next heartbeat or by the timer, never reported to the client as a conflict. Only a client's own If-Match
-     * (API.md: every write honours it) can make a heartbeat 409.
+     * (README "Routes": every write honours it) can make a heartbeat 409.
      */
     const heartbeat = async (
       id: string,

@@ -1,5 +1,5 @@
 --[[
-  Commits one user's new state with its events, atomically (DESIGN.md principle 2).
+  Commits one user's new state with its events, atomically (docs/architecture.md, "Commit and outbox").
   KEYS[1] user hash (fields: state, v)      KEYS[2] history list (newest first)
   KEYS[3] partition user index (zset)      KEYS[4] partition event stream (the outbox)
   KEYS[5] in-status set of the old status  KEYS[6] in-status set of the new status
