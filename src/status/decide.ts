@@ -75,7 +75,23 @@ export function decide(state: UserState, command: Command, ctx: DecideContext): 
   if (step === 'noop' && !settled) return { ok: true, changed: false, next: state, events: [], timers: [] };
   trackInterruption(draft, command, state);
   const next = { ...draft.state, version: state.version + 1 };
-  return { ok: true, changed: true, next, events: draft.events, timers: draft.timers };
+  return {
+    ok: true,
+    changed: true,
+    next,
+    events: draft.events.map((e) => withFinalShift(e, next)),
+    timers: draft.timers,
+  };
+}
+
+/**
+ * `user.shift.started` is emitted when the shift opens, before the status that opened it is counted; it carries the
+ * shift as committed (usage `{active: 1}`, like the state), not the empty record of that moment.
+ */
+function withFinalShift(event: DomainEvent, next: UserState): DomainEvent {
+  if (event.type !== 'user.shift.started' || !next.shift) return event;
+  const opened = event.data.shift as { id?: string } | undefined;
+  return opened?.id === next.shift.id ? { ...event, data: { ...event.data, shift: next.shift } } : event;
 }
 
 /** Settles what is due before the command runs; returns whether anything changed. */

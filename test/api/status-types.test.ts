@@ -351,7 +351,11 @@ describe('status types', () => {
     expect((await select('u1', 'meeting')).status).toBe(200);
     const refused = await d.request('admin', 'DELETE', '/v1/status-types/meeting');
     expect(refused.status).toBe(409);
-    expect(refused.body.error).toMatchObject({ code: 'STATUS_TYPE_IN_USE', details: { users: 1 } });
+    expect(refused.body.error).toMatchObject({
+      code: 'STATUS_TYPE_IN_USE',
+      message: '1 user is in "Meeting" or has it upcoming',
+      details: { users: 1 },
+    });
     expect((await d.request('admin', 'GET', '/v1/status-types/meeting')).status).toBe(200);
 
     expect((await select('u1', 'active')).status).toBe(200);

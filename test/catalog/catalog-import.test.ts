@@ -30,7 +30,7 @@ function fakeStore(types: StatusType[], refuseDelete?: string) {
     list: async () => types,
     delete: async (id: string) => {
       if (id === refuseDelete)
-        throw new ApiError('STATUS_TYPE_IN_USE', `1 user(s) are in "${id}"`, { id, users: 1 });
+        throw new ApiError('STATUS_TYPE_IN_USE', `1 user is in "${id}" or has it upcoming`, { id, users: 1 });
       calls.push(`delete ${id}`);
     },
     replace: async (current: StatusType, next: StatusType) => {

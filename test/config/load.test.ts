@@ -284,6 +284,7 @@ describe('files that cannot be loaded', () => {
     expect(problems.length).toBeGreaterThanOrEqual(1);
     expect(problems[0]?.path).toMatch(/^line \d+$/);
     expect(problems[0]?.message).not.toBe('');
+    expect(problems[0]?.message).not.toMatch(/:\s*$/);
   });
 
   it('a duplicated key is a YAML error, not a silent override', () => {

@@ -216,7 +216,7 @@ describe('selectStatus and the shift', () => {
     const shift = { id: `${USER}@${at(5)}`, startedAt: at(5), usage: { active: 1 } };
     expect(next.shift).toEqual(shift);
     expect(types(events)).toEqual(['user.shift.started', 'user.status.changed']);
-    expect(eventOf(events, 'user.shift.started').data).toEqual({ shift: { ...shift, usage: {} } });
+    expect(eventOf(events, 'user.shift.started').data).toEqual({ shift });
   });
 
   it('does not end the shift when Offline is selected, and counts it', () => {

@@ -29,7 +29,7 @@ describe('startShift', () => {
       actor: ACTORS.user,
     });
     expect(types(events)).toEqual(['user.shift.started', 'user.status.changed']);
-    expect(eventOf(events, 'user.shift.started').data).toEqual({ shift: { ...shift, usage: {} } });
+    expect(eventOf(events, 'user.shift.started').data).toEqual({ shift });
   });
 
   it('refuses with 409 SHIFT_ALREADY_STARTED when a shift is running', () => {

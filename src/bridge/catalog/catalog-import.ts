@@ -107,7 +107,7 @@ export class CatalogImporter {
       }
       const users = await this.deps.usage(type.id);
       if (users > 0) {
-        const message = `${users} user(s) are in "${type.name}" or have it upcoming`;
+        const message = `${users === 1 ? '1 user is' : `${users} users are`} in "${type.name}" or ${users === 1 ? 'has' : 'have'} it upcoming`;
         refused.push({ ...refusal(type, message), details: { id: type.id, users } });
       }
     }

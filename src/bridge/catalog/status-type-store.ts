@@ -226,7 +226,7 @@ export class StatusTypeStore {
       await reopen();
       throw new ApiError(
         'STATUS_TYPE_IN_USE',
-        `${users} user(s) are in "${current.name}" or have it upcoming`,
+        `${users === 1 ? '1 user is' : `${users} users are`} in "${current.name}" or ${users === 1 ? 'has' : 'have'} it upcoming`,
         { id, users },
       );
     }

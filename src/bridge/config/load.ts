@@ -139,7 +139,8 @@ function parseYaml(text: string, source: string): Raw {
       source,
       doc.errors.map((e) => ({
         path: `line ${e.linePos?.[0]?.line ?? '?'}`,
-        message: e.message.split('\n')[0] ?? '',
+        // prettyErrors ends the first line with ": " before a code frame we leave out: no dangling colon.
+        message: (e.message.split('\n')[0] ?? '').replace(/:\s*$/, ''),
       })),
     );
   }
