@@ -270,7 +270,7 @@ export class AgentScreen extends HTMLElement {
   /** A ringing phone is shown, but it is not work: the status menu stays as it is and picks apply at once. */
   private renderEngagement(user: UserState): void {
     const lines: HTMLElement[] = user.activities.map((a) =>
-      h('p', null, `${DOING[a.kind]} since ${formatClock(a.since)} · `, elapsed(a.since)),
+      h('p', null, `${DOING[a.kind]} since ${formatClock(a.since)}, for `, elapsed(a.since)),
     );
     if (user.offer) {
       lines.push(h('p', { class: 'offer' }, 'Your phone is ringing · ', elapsed(user.offer.since)));
@@ -319,7 +319,7 @@ export class AgentScreen extends HTMLElement {
     }
     replace(
       this.shift,
-      h('p', null, `Started at ${formatClock(shift.startedAt)} · `, elapsed(shift.startedAt)),
+      h('p', null, `Started at ${formatClock(shift.startedAt)}, on shift for `, elapsed(shift.startedAt)),
     );
     const reason = this.endShiftBlocker(user);
     this.endShift.disabled = reason !== null;

@@ -37,6 +37,8 @@ export class ReportScreen extends HTMLElement {
   private api!: Api;
   private report: TimeInStatusReport | null = null;
   private colors = new Map<string, string>();
+  /** Status type ids in catalogue order: the table's columns follow it (Offline last), not the report's id order. */
+  private order: string[] = [];
 
   private readonly day = h('input', { id: 'report-day', type: 'date', required: true });
   private readonly showOffline = h('input', { id: 'report-offline', type: 'checkbox' });
@@ -107,6 +109,7 @@ export class ReportScreen extends HTMLElement {
       ]);
       this.report = report;
       this.colors = new Map(types.map((t) => [t.id, t.color]));
+      this.order = types.map((t) => t.id);
       const n = report.users.length;
       this.status.textContent = `${n} agent${n === 1 ? '' : 's'} · ${new Date(report.from).toLocaleDateString()} · generated ${new Date(report.generatedAt).toLocaleTimeString()}`;
       this.draw();
@@ -124,8 +127,11 @@ export class ReportScreen extends HTMLElement {
   }
 
   private renderTable(report: TimeInStatusReport): void {
-    const statuses = new Map<string, string>();
-    for (const u of report.users) for (const s of u.statuses) statuses.set(s.statusId, s.name);
+    const found = new Map<string, string>();
+    for (const u of report.users) for (const s of u.statuses) found.set(s.statusId, s.name);
+    const rank = (id: string) =>
+      id === 'offline' ? Number.MAX_SAFE_INTEGER : this.order.indexOf(id) + 1 || Number.MAX_SAFE_INTEGER - 1;
+    const statuses = new Map([...found].sort(([a], [b]) => rank(a) - rank(b)));
     const head = h(
       'tr',
       null,

@@ -358,9 +358,17 @@ describe('web console', () => {
     async () => {
       await ok('admin', 'PUT', '/v1/users/r1', { displayName: 'Rae Report' });
       await ok('supervisor', 'PUT', '/v1/users/r1/status', { statusId: 'active' });
+      await ok('supervisor', 'PUT', '/v1/users/r1/status', { statusId: 'on-break' });
       const { page } = await open('supervisor', '/console/report');
       await page.locator('svg.chart rect.segment').first().waitFor();
       await page.locator('table.report th[scope="row"]', { hasText: 'Rae Report' }).waitFor();
+      // Status columns in catalogue order with Offline last, not in id order (Offline between Idle and On Break).
+      const columns = (await page.locator('table.report th[scope="col"]').allTextContents()).map((c) =>
+        c.trim(),
+      );
+      const shown = ['Active', 'Idle', 'On Break', 'Offline'].filter((name) => columns.includes(name));
+      expect(shown).toEqual(expect.arrayContaining(['Active', 'On Break', 'Offline']));
+      expect(columns.filter((c) => shown.includes(c))).toEqual(shown);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('button', { name: 'Download CSV' }).click(),

@@ -30,9 +30,10 @@ function tickStep(maxSeconds: number): number {
   return (steps.find((s) => hours / s <= 8) ?? 24) * 3600;
 }
 
-function tickLabel(seconds: number): string {
+/** One format per axis: "0 h, 2 h, 4 h" for whole-hour steps, "0:00, 0:15, 0:30" when a step is shorter. */
+function tickLabel(seconds: number, step: number): string {
   const minutes = Math.round(seconds / 60);
-  return minutes % 60 === 0
+  return step % 3600 === 0
     ? `${minutes / 60} h`
     : `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, '0')}`;
 }
@@ -59,7 +60,7 @@ export class TimeChart extends HTMLElement {
       const tx = LABEL_W + x(t);
       ticks.push(
         svg('line', { x1: tx, x2: tx, y1: TOP - 4, y2: height - AXIS_H + 2, class: 'grid' }),
-        svg('text', { x: tx, y: height - 8, 'text-anchor': 'middle', class: 'tick' }, tickLabel(t)),
+        svg('text', { x: tx, y: height - 8, 'text-anchor': 'middle', class: 'tick' }, tickLabel(t, step)),
       );
     }
 
