@@ -298,6 +298,9 @@ describe('web console', () => {
       await onBreak.filter({ hasText: '1' }).waitFor();
       await onBreak.click();
       expect(await onBreak.getAttribute('aria-pressed')).toBe('true');
+      // Selected and hovered, the chip stays dark under its white label (the generic button hover made it light).
+      await onBreak.hover();
+      expect(await onBreak.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(51, 65, 79)');
       await page.locator('.tile[data-user="b1"]').waitFor({ state: 'hidden' });
       expect(await page.locator('.tile[data-user="b2"]').isVisible()).toBe(true);
       await onBreak.click();
