@@ -102,7 +102,7 @@ async function show(api: Api, me: Me): Promise<void> {
   if (!screen.roles.includes(me.role)) {
     return notice(
       ctx,
-      `“${screen.title}” is for ${screen.roles.join(' or ')} keys; you are signed in with a ${me.role} key.`,
+      `“${screen.title}” is for ${screen.roles.join(' or ')} keys; you are signed in with ${/^[aeiou]/.test(me.role) ? 'an' : 'a'} ${me.role} key.`,
     );
   }
   document.title = `${screen.title} · presence-bridge`;

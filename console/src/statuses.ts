@@ -526,8 +526,11 @@ function deleteRefusal(t: StatusType, err: unknown): string {
   }
   if (err instanceof ApiError && err.code === 'STATUS_TYPE_IN_USE') {
     const users = typeof err.details.users === 'number' ? err.details.users : null;
-    const who = users === null ? 'Some agents are' : users === 1 ? '1 agent is' : `${users} agents are`;
-    return `“${t.name}” cannot be deleted: ${who} in this status or have it as their upcoming status. Move them to another status first, then delete it.`;
+    const [who, has] =
+      users === 1
+        ? ['1 agent is', 'has']
+        : [users === null ? 'Some agents are' : `${users} agents are`, 'have'];
+    return `“${t.name}” cannot be deleted: ${who} in this status or ${has} it as their upcoming status. Move them to another status first, then delete it.`;
   }
   if (err instanceof ApiError && err.code === 'BUILT_IN')
     return `“${t.name}” is built in and cannot be deleted.`;

@@ -79,7 +79,7 @@ const BUILT_INS: readonly BuiltInSeed[] = [
   {
     id: 'idle',
     name: 'Idle',
-    color: '#F1C40F',
+    color: '#3498DB',
     keepOnConnectionLoss: false,
     canEndShift: true,
     limitPerShift: null,

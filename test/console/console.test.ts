@@ -264,7 +264,7 @@ describe('web console', () => {
       await ok('supervisor', 'PUT', '/v1/users/u1/status', { statusId: 'lunch' });
       await page.getByRole('button', { name: 'Delete Lunch' }).click();
       await page.getByRole('button', { name: 'Delete “Lunch”' }).click();
-      await page.getByText('“Lunch” cannot be deleted: 1 agent is in this status').waitFor();
+      await page.getByText('“Lunch” cannot be deleted: 1 agent is in this status or has it as').waitFor();
       expect((await d.request('admin', 'GET', '/v1/status-types/lunch')).status).toBe(200);
       await ok('supervisor', 'PUT', '/v1/users/u1/status', { statusId: 'active' });
     },
@@ -300,7 +300,11 @@ describe('web console', () => {
       expect(await onBreak.getAttribute('aria-pressed')).toBe('true');
       // Selected and hovered, the chip stays dark under its white label (the generic button hover made it light).
       await onBreak.hover();
-      expect(await onBreak.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(51, 65, 79)');
+      expect(
+        await page.evaluate(
+          'getComputedStyle(document.querySelector("#filter-status-on-break")).backgroundColor',
+        ),
+      ).toBe('rgb(51, 65, 79)');
       await page.locator('.tile[data-user="b1"]').waitFor({ state: 'hidden' });
       expect(await page.locator('.tile[data-user="b2"]').isVisible()).toBe(true);
       await onBreak.click();
