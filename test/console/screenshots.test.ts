@@ -106,7 +106,7 @@ describe('console screenshots', () => {
     });
     await ok('admin', 'POST', '/v1/status-types', {
       name: 'Training',
-      color: '#3498DB',
+      color: '#16A085',
       canEndShift: true,
       allowedMinutes: 90,
     });
