@@ -136,8 +136,13 @@ describe('malformed input', () => {
       }
       if (response.status >= 200 && response.status < 300 && !['GET', 'HEAD'].includes(request.method)) {
         for (const id of Object.values(request.ids)) touched.add(decode(id));
-        const created = parse(response.body)?.id;
-        if (typeof created === 'string') touched.add(created);
+        const body = parse(response.body);
+        if (typeof body?.id === 'string') touched.add(body.id);
+        // The catalogue import (PUT /v1/status-types) names no id in its path: it may change every type its
+        // answer lists.
+        for (const list of ['created', 'changed', 'deleted'])
+          for (const entry of Array.isArray(body?.[list]) ? body[list] : [])
+            if (typeof entry?.id === 'string') touched.add(entry.id);
       }
     };
 
