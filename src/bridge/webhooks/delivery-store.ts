@@ -38,6 +38,24 @@ export interface DeliveryRecord {
   body: string;
 }
 
+/** A delivery not yet attempted. */
+export function pendingDelivery(
+  fields: Pick<DeliveryRecord, 'id' | 'eventType' | 'userId' | 'eventAt' | 'body'>,
+): DeliveryRecord {
+  return {
+    ...fields,
+    status: 'pending',
+    attempts: 0,
+    firstAttemptAt: null,
+    lastAttemptAt: null,
+    nextAttemptAt: null,
+    finishedAt: null,
+    lastStatusCode: null,
+    lastError: null,
+    recentAttempts: [],
+  };
+}
+
 /** One entry read from an endpoint's queue. */
 export interface QueuedDelivery {
   /** Stream id of the queue entry (to acknowledge). */

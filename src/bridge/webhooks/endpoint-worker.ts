@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.js';
 import type { StreamWaker } from '../redis/cluster.js';
 import {
   RECENT_ATTEMPTS,
+  pendingDelivery,
   type DeliveryRecord,
   type DeliveryStore,
   type QueuedDelivery,
@@ -276,20 +277,11 @@ function rebuild(entry: QueuedDelivery): DeliveryRecord {
   } catch {
     // an unparseable body is still sent as it is
   }
-  return {
+  return pendingDelivery({
     id: entry.id,
     eventType: type,
     userId,
     eventAt: new Date(entry.eventAtMs).toISOString(),
-    status: 'pending',
-    attempts: 0,
-    firstAttemptAt: null,
-    lastAttemptAt: null,
-    nextAttemptAt: null,
-    finishedAt: null,
-    lastStatusCode: null,
-    lastError: null,
-    recentAttempts: [],
     body: entry.body,
-  };
+  });
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { publicPayload } from '../events/public-events.js';
 import type { OutboxHandler } from '../outbox/dispatcher.js';
-import type { DeliveryRecord, DeliveryStore } from './delivery-store.js';
+import { pendingDelivery, type DeliveryRecord, type DeliveryStore } from './delivery-store.js';
 import type { EndpointStore, WebhookEndpoint } from './endpoint-store.js';
 import { isWebhookEventType } from './event-types.js';
 
@@ -59,20 +59,11 @@ export class WebhookFanout {
 }
 
 function newRecord(entry: OutboxEntry, body: string, at: string): DeliveryRecord {
-  return {
+  return pendingDelivery({
     id: deliveryId(entry),
     eventType: entry.type,
     userId: entry.userId || null,
     eventAt: at,
-    status: 'pending',
-    attempts: 0,
-    firstAttemptAt: null,
-    lastAttemptAt: null,
-    nextAttemptAt: null,
-    finishedAt: null,
-    lastStatusCode: null,
-    lastError: null,
-    recentAttempts: [],
     body,
-  };
+  });
 }
