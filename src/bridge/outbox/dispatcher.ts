@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { StreamWaker } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { parseStreamEntry, type StreamEntry } from './outbox-entry.js';
+import { readGroup } from './read-group.js';
 
 export type OutboxHandler = (entry: StreamEntry) => Promise<void>;
 
@@ -154,19 +155,8 @@ export class OutboxDispatcher {
 
   /** XREADGROUP for this consumer over `streams`, each from `from`; blocks up to `blockMs` when given. */
   private async readGroup(streams: string[], from: '>' | '0', blockMs?: number): Promise<XReadReply> {
-    const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return (await this.redis.call(
-      'XREADGROUP',
-      'GROUP',
-      this.opts.group,
-      this.consumer,
-      'COUNT',
-      String(this.opts.batch),
-      ...block,
-      'STREAMS',
-      ...streams,
-      ...streams.map(() => from),
-    )) as XReadReply;
+    const read = { group: this.opts.group, consumer: this.consumer, count: this.opts.batch, streams, from };
+    return (await readGroup(this.redis, { ...read, blockMs })) as XReadReply;
   }
 
   private async handleAll(

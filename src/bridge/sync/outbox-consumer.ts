@@ -10,6 +10,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { StreamWaker } from '../redis/cluster.js';
+import { readGroup } from '../outbox/read-group.js';
 import type { Keys } from '../redis/keys.js';
 
 /** The consumer group of one connection's sync on every partition stream. */
@@ -194,19 +195,14 @@ export class OutboxSyncConsumer {
   }
 
   private async readGroup(streams: string[], blockMs?: number): Promise<XReadReply> {
-    const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return (await this.redis.call(
-      'XREADGROUP',
-      'GROUP',
-      this.group,
-      this.consumer,
-      'COUNT',
-      String(this.opts.batch),
-      ...block,
-      'STREAMS',
-      ...streams,
-      ...streams.map(() => '>'),
-    )) as XReadReply;
+    const read = {
+      group: this.group,
+      consumer: this.consumer,
+      count: this.opts.batch,
+      streams,
+      from: '>' as const,
+    };
+    return (await readGroup(this.redis, { ...read, blockMs })) as XReadReply;
   }
 
   /** XAUTOCLAIM of every stream's pending entries idle at least `minIdleMs`. */

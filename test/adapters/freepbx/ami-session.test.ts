@@ -4,10 +4,10 @@
  * malformed frames, stop().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PbxError, type DesiredSettings, type PbxTarget } from '../../../src/adapters/pbx.js';
+import type { DesiredSettings, PbxTarget } from '../../../src/adapters/pbx.js';
 import { createFreepbxAdapter } from '../../../src/adapters/freepbx/index.js';
 import { FakeAmiServer } from '../../fakes/fake-ami-server.js';
-import { fastOptions, startRig, waitFor, type Rig } from './helpers.js';
+import { fastOptions, startRig, waitFor, type Rig, rejection } from './helpers.js';
 
 const target: PbxTarget = { userId: 'u1', extension: '1001', queues: [] };
 const desired: DesiredSettings = {
@@ -18,15 +18,6 @@ const desired: DesiredSettings = {
   ringMyMobile: false,
   externalCalls: true,
 };
-
-async function rejection(p: Promise<unknown>): Promise<PbxError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PbxError);
-  return err as PbxError;
-}
 
 let rig: Rig | null = null;
 const cleanups: Array<() => Promise<void>> = [];

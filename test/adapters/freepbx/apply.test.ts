@@ -4,12 +4,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  PbxError,
   type DesiredSettings,
   type FreepbxPresenceState,
   type PbxTarget,
 } from '../../../src/adapters/pbx.js';
-import { startRig, type Rig } from './helpers.js';
+import { startRig, type Rig, rejection } from './helpers.js';
 
 const IFACE = 'Local/1001@from-queue/n';
 
@@ -41,15 +40,6 @@ function writes(r: Rig): Array<Record<string, string>> {
     const { actionid: _id, ...rest } = headers;
     return rest;
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<PbxError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PbxError);
-  return err as PbxError;
 }
 
 let rig: Rig;

@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AmiSession } from '../../../src/adapters/freepbx/ami-session.js';
 import { FactCache } from '../../../src/adapters/freepbx/fact-cache.js';
 import { resolveFreepbxOptions } from '../../../src/adapters/freepbx/options.js';
-import { PbxError, type DesiredSettings, type PbxTarget } from '../../../src/adapters/pbx.js';
+import type { DesiredSettings, PbxError, PbxTarget } from '../../../src/adapters/pbx.js';
 import { WRITE_ACTIONS, type RecordedAction } from '../../fakes/fake-ami-server.js';
-import { fastOptions, startRig, waitFor, type Rig } from './helpers.js';
+import { fastOptions, startRig, waitFor, type Rig, rejection } from './helpers.js';
 
 const IFACE = 'Local/1001@from-queue/n';
 const target: PbxTarget = { userId: 'u1', extension: '1001', queues: ['400'] };
@@ -36,15 +36,6 @@ const isWrite = (a: RecordedAction): boolean => WRITE_ACTIONS.has(a.name.toLower
 const reads = (r: Rig): string[] =>
   r.fake.actions.filter((a) => !isWrite(a) && !SESSION.has(a.name.toLowerCase())).map((a) => a.name);
 const writes = (r: Rig): string[] => r.fake.writes().map((a) => a.name);
-
-async function rejection(p: Promise<unknown>): Promise<PbxError> {
-  const err = await p.then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PbxError);
-  return err as PbxError;
-}
 
 let rig: Rig;
 beforeEach(async () => {

@@ -1,6 +1,7 @@
 /** Shared set-up for FreePBX adapter tests: a fake AMI server, an adapter with fast timings, an event log. */
 import { pino } from 'pino';
-import type { PbxAdapter, PbxEvent } from '../../../src/adapters/pbx.js';
+import { expect } from 'vitest';
+import { PbxError, type PbxAdapter, type PbxEvent } from '../../../src/adapters/pbx.js';
 import { createFreepbxAdapter, type FreepbxAdapterInput } from '../../../src/adapters/freepbx/index.js';
 import { FakeAmiServer, type FakeAmiOptions } from '../../fakes/fake-ami-server.js';
 import { waitFor } from '../../harness/wait.js';
@@ -63,3 +64,13 @@ export async function startRig(
 }
 
 export { waitFor };
+
+/** The PbxError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function rejection(p: Promise<unknown>): Promise<PbxError> {
+  const err = await p.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PbxError);
+  return err as PbxError;
+}
