@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './bridge/config/load.js';
 import type { Config } from './bridge/config/schema.js';
 import { statusReferenceWarnings } from './bridge/config/status-references.js';
+import { applyHeapGrowth } from './bridge/heap-growth.js';
 import { prettyDestination } from './bridge/log-pretty.js';
 import { createLogger } from './bridge/logger.js';
 
@@ -103,6 +104,8 @@ async function start(file: string | undefined): Promise<void> {
   const { config, source } = loaded;
   const log = createLogger(config.log.level, logDestination(config.log.format));
   log.info({ config: source, version: version() }, 'configuration loaded');
+  // Before the daemon allocates anything: its V8 heap growth, unless NODE_OPTIONS or node's arguments chose one.
+  log.info({ heap: applyHeapGrowth(process.env.NODE_OPTIONS, process.execArgv) }, 'heap growth');
   // Loaded only here: --help, check-config and the container health check stay quick without the daemon's modules.
   const [{ Daemon }, { RedisUnavailableError }] = await Promise.all([
     import('./bridge/daemon.js'),
