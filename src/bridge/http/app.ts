@@ -18,6 +18,7 @@ import type { Health } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { authenticate, authorizeRoute, type KeyRing } from './auth.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { lazyChildLogger } from './lazy-logger.js';
 import { healthRoutes } from './routes/health.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -68,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // Per-request lines would flood the log at contact-center rates; latency goes to metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // ...and so the request's child logger is made only when something logs (lazy-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     // Fastify's own 503 while closing has a body of its own ({"error":"Service Unavailable",...}); requests that
     // arrive while the daemon stops get 503 NOT_READY in the API's error format instead (hook below).
     return503OnClosing: false,
