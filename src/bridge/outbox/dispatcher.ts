@@ -197,8 +197,8 @@ export class OutboxDispatcher {
     for (const { stream, partition, entries } of batches) {
       const ids: string[] = [];
       for (const [id, fields] of entries) {
+        if (!fields) continue; // deleted by MAXLEN trimming while pending
         ids.push(id);
-        if (!fields) continue; // deleted by MAXLEN trimming while pending: nothing left to handle
         const entry = parseStreamEntry(partition, id, fields);
         const list = byUser.get(entry.userId);
         if (list) list.push(entry);
@@ -217,16 +217,23 @@ export class OutboxDispatcher {
   }
 
   private async ack(done: ReadonlyMap<string, string[]>): Promise<void> {
-    if (done.size === 0) return;
-    if (this.waker) {
-      // Cluster mode: each stream in its own slot, so no pipeline may span them.
-      await Promise.all([...done].map(([stream, ids]) => this.redis.xack(stream, this.opts.group, ...ids)));
-      return;
-    }
+    await this.each([...done].map(([stream, ids]) => ['XACK', stream, this.opts.group, ...ids]));
+  }
+
+  /**
+   * Single-key commands in one write (a pipeline), or in parallel in cluster mode, where the streams of different
+   * partitions live in different slots; the replies in order. Perf: a write per command cost a syscall each.
+   */
+  private async each(commands: string[][]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    if (this.redis.isCluster)
+      return Promise.all(commands.map(([name, ...args]) => this.redis.call(name as string, ...args)));
     const pipeline = this.redis.pipeline();
-    for (const [stream, ids] of done) pipeline.xack(stream, this.opts.group, ...ids);
-    const failed = (await pipeline.exec())?.find(([err]) => err);
+    for (const [name, ...args] of commands) pipeline.call(name as string, ...args);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
     if (failed?.[0]) throw failed[0];
+    return replies.map(([, reply]) => reply);
   }
 
   /**
@@ -239,18 +246,18 @@ export class OutboxDispatcher {
   private async skipWhileIdle(idle: () => Promise<boolean>): Promise<boolean> {
     this.woken = false;
     const streams = this.streams();
-    const tails = await Promise.all(
-      streams.map(async ({ key }) => (await this.redis.xrevrange(key, '+', '-', 'COUNT', 1))[0]?.[0]),
+    const tails = (await this.each(streams.map(({ key }) => ['XREVRANGE', key, '+', '-', 'COUNT', '1']))).map(
+      (reply) => (reply as Entries)[0]?.[0],
     );
     if (!(await idle())) return false;
-    await Promise.all(
-      streams.map(async ({ key }, i) => {
-        const tail = tails[i];
-        if (tail === undefined || this.skippedTo.get(key) === tail) return;
-        await this.redis.xgroup('SETID', key, this.opts.group, tail);
-        this.skippedTo.set(key, tail);
-      }),
-    );
+    const moves = streams
+      .map(({ key }, i) => ({ key, tail: tails[i] }))
+      .filter(
+        (m): m is { key: string; tail: string } =>
+          m.tail !== undefined && this.skippedTo.get(m.key) !== m.tail,
+      );
+    await this.each(moves.map(({ key, tail }) => ['XGROUP', 'SETID', key, this.opts.group, tail]));
+    for (const { key, tail } of moves) this.skippedTo.set(key, tail);
     if (this.running && !this.woken)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.opts.blockMs);
@@ -267,18 +274,26 @@ export class OutboxDispatcher {
   private async claimIdle(): Promise<void> {
     if (Date.now() - this.lastClaim < this.opts.claimIdleMs) return;
     this.lastClaim = Date.now();
-    for (const { key: stream, partition: p } of this.streams()) {
-      const reply = (await this.redis.call(
+    const streams = this.streams();
+    const idle = String(this.opts.claimIdleMs);
+    const count = String(this.opts.batch);
+    const replies = await this.each(
+      streams.map(({ key }) => [
         'XAUTOCLAIM',
-        stream,
+        key,
         this.opts.group,
         this.consumer,
-        String(this.opts.claimIdleMs),
+        idle,
         '0-0',
         'COUNT',
-        String(this.opts.batch),
-      )) as [string, Entries];
-      if (reply[1].length > 0) await this.handleAll([{ stream, partition: p, entries: reply[1] }]);
-    }
+        count,
+      ]),
+    );
+    const batches = streams.map(({ key: stream, partition }, i) => ({
+      stream,
+      partition,
+      entries: (replies[i] as [string, Entries])[1],
+    }));
+    if (batches.some((b) => b.entries.length > 0)) await this.handleAll(batches);
   }
 }

@@ -1,7 +1,7 @@
 /**
- * A consumer-group reader with nothing to do (the webhook fan-out while no endpoint exists) skips the entries
- * instead of reading them: it moves its group to the streams' tails, never reads an entry committed before it
- * became busy, and reads everything committed after. Its pending entries are still handled first.
+ * The outbox dispatcher on a real Redis: a read spanning partitions is handled and acknowledged as a whole, and a reader with nothing to do (the webhook fan-out while no
+ * endpoint exists) skips the entries instead of reading them: it moves its group to the streams' tails, never reads
+ * an entry committed before it became busy, and reads everything committed after. Pending entries still come first.
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -39,14 +39,14 @@ async function setup(idle: () => boolean) {
     createLogger('silent'),
     { group: GROUP, startId: '$', consumer: 'fanout', blockMs: 50, idle: async () => idle() },
   );
-  const append = (n: string) =>
+  const append = (n: string, partition = 0) =>
     redis.xadd(
-      keys.events(0),
+      keys.events(partition),
       '*',
       'type',
       'user.status.changed',
       'user',
-      'u1',
+      `u${partition}`,
       'data',
       JSON.stringify({ n }),
     );
@@ -64,6 +64,20 @@ function chunk(flat: unknown[]): Array<[string, unknown]> {
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
   return out;
 }
+
+describe('the outbox dispatcher', () => {
+  it('handles a read over several partitions and acknowledges all of it', async () => {
+    const h = await setup(() => false);
+    await h.dispatcher.start();
+    await Promise.all([h.append('a', 0), h.append('b', 1), h.append('c', 0), h.append('d', 1)]);
+    await waitFor(() => h.seen.length === 4, { what: 'four entries' });
+    expect(h.seen.filter((n) => n === 'a' || n === 'c')).toEqual(['a', 'c']);
+    for (const p of [0, 1])
+      await waitFor(async () => ((await h.redis.xpending(h.keys.events(p), GROUP)) as [number])[0] === 0, {
+        what: `partition ${p} acknowledged`,
+      });
+  });
+});
 
 describe('an idle consumer-group reader', () => {
   it('moves its group past what it skipped, and reads what comes after it is busy again', async () => {
