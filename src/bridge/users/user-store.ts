@@ -3,11 +3,12 @@
  * guarded Lua script), delete, listing and status-type usage. It holds no rules; UserService decides.
  */
 import type { Redis } from 'ioredis';
-import { upgradeState, type Actor, type HistorySpan, type UserState } from '../../status/index.js';
+import type { Actor, HistorySpan, UserState } from '../../status/index.js';
 import type { Fence } from '../ha/lease.js';
 import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
+import { decodeState, encodeState } from './state-codec.js';
 
 export interface StoreLimits {
   streamMaxLen: number;
@@ -62,7 +63,7 @@ export class UserStore {
       .exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]];
     if (err) throw err;
     if (seenErr) throw seenErr;
-    return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
+    return typeof json === 'string' ? withLastSeen(decodeState(json, userId), seen) : null;
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -74,12 +75,12 @@ export class UserStore {
       (pipeline, id) =>
         pipeline.hget(this.keys.user(id), 'state').zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
     );
-    return userIds.map((_id, i) => {
+    return userIds.map((id, i) => {
       const [err, json] = results[2 * i] ?? [null, null];
       const [seenErr, seen] = results[2 * i + 1] ?? [null, null];
       if (err) throw err;
       if (seenErr) throw seenErr;
-      return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
+      return typeof json === 'string' ? withLastSeen(decodeState(json, id), seen) : null;
     });
   }
 
@@ -134,7 +135,7 @@ export class UserStore {
     ];
     const args: Array<string | number> = [
       previous.version,
-      JSON.stringify(next),
+      encodeState(next),
       next.version,
       next.id,
       this.limits.streamMaxLen,
@@ -333,11 +334,6 @@ function withLastSeen(state: UserState, score: unknown): UserState {
   const storedMs = connection.lastSeen === null ? -Infinity : Date.parse(connection.lastSeen);
   if (!Number.isFinite(seenMs) || seenMs <= storedMs) return state;
   return { ...state, connection: { ...connection, lastSeen: new Date(seenMs).toISOString() } };
-}
-
-/** States written by earlier versions lack newer fields: upgraded on every load. */
-function parseState(json: string): UserState {
-  return upgradeState(JSON.parse(json) as UserState);
 }
 
 /** The page of `candidates` in id order after `cursor` (exclusive), and whether more follow. */
