@@ -5,8 +5,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { Keys } from '../../src/bridge/redis/keys.js';
-import { decodeState, encodeState } from '../../src/bridge/users/state-codec.js';
-import type { UserState } from '../../src/status/index.js';
+import { decodeSpan, decodeState, encodeSpan, encodeState } from '../../src/bridge/users/state-codec.js';
+import type { HistorySpan, UserState } from '../../src/status/index.js';
 import { startTestDaemon } from '../harness/daemon.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { after, at, cmd, DIRECTORY, USER } from '../status/fixtures.js';
@@ -84,6 +84,47 @@ describe('stored user state', () => {
   });
 });
 
+describe('stored history span', () => {
+  const span: HistorySpan = {
+    statusId: 'offline',
+    name: 'Offline',
+    from: at(0),
+    to: at(1),
+    seconds: 1,
+    overageSeconds: 0,
+    cause: 'user',
+    actor: { role: 'system', name: 'system' },
+    requestedBy: null,
+    reason: null,
+  };
+  const deferred: HistorySpan = {
+    ...span,
+    overageSeconds: 12,
+    cause: 'deferred',
+    requestedBy: { actor: { role: 'agent', name: 'dana' }, cause: 'user', at: at(0) },
+    reason: 'why',
+  };
+
+  it('leaves out a null requestedBy and reason and a zero overage, and reads them back', () => {
+    expect(JSON.parse(encodeSpan(span))).toStrictEqual({
+      statusId: 'offline',
+      name: 'Offline',
+      from: at(0),
+      to: at(1),
+      seconds: 1,
+      cause: 'user',
+      actor: { role: 'system', name: 'system' },
+    });
+    expect(decodeSpan(encodeSpan(span))).toStrictEqual(span);
+    expect(decodeSpan(encodeSpan(deferred))).toStrictEqual(deferred);
+  });
+
+  it('reads the full span the previous version wrote', () => {
+    expect(decodeSpan(JSON.stringify(span))).toStrictEqual(span);
+    expect(decodeSpan(JSON.stringify(deferred))).toStrictEqual(deferred);
+  });
+});
+
 describe('a user the previous version stored', () => {
   it('loads through the API and takes a change, which is stored compact', async () => {
     const prefix = uniquePrefix('codec');
@@ -123,6 +164,19 @@ describe('a user the previous version stored', () => {
       await redis.hset(keys.user('u-old'), 'state', JSON.stringify(old), 'v', '2');
       await redis.zadd(keys.userIndex(p), 0, 'u-old');
       await redis.sadd(keys.inStatus(p, 'active'), 'u-old');
+      const oldSpan = {
+        statusId: 'offline',
+        name: 'Offline',
+        from: '2026-12-03T14:25:44.000Z',
+        to: since,
+        seconds: 0.546,
+        overageSeconds: 0,
+        cause: 'user',
+        actor: { role: 'system', name: 'system' },
+        requestedBy: null,
+        reason: null,
+      };
+      await redis.lpush(keys.history('u-old'), JSON.stringify(oldSpan));
 
       const got = await d.request('admin', 'GET', '/v1/users/u-old');
       expect(got.status).toBe(200);
@@ -133,6 +187,8 @@ describe('a user the previous version stored', () => {
         status: { id: 'active', since },
         shift: { id: 'shift-1' },
       });
+      const history = await d.request('admin', 'GET', '/v1/users/u-old/history');
+      expect(history.body.items[1]).toStrictEqual(oldSpan);
       const put = await d.request('admin', 'PUT', '/v1/users/u-old/status', { statusId: 'on-break' });
       expect(put.status).toBe(200);
       expect(put.body.user).toMatchObject({
@@ -147,6 +203,14 @@ describe('a user the previous version stored', () => {
       expect(stored).not.toHaveProperty('id');
       expect(stored).not.toHaveProperty('offers');
       expect(stored).toMatchObject({ version: 3, status: { id: 'on-break' } });
+      const [newest] = await redis.lrange(keys.history('u-old'), 0, 0);
+      expect(JSON.parse(newest!)).not.toHaveProperty('requestedBy');
+      expect((await d.request('admin', 'GET', '/v1/users/u-old/history')).body.items[1]).toMatchObject({
+        statusId: 'active',
+        requestedBy: null,
+        reason: null,
+        overageSeconds: 0,
+      });
     } finally {
       await d.stop();
       redis.disconnect();

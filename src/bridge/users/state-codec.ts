@@ -1,5 +1,5 @@
 /**
- * How a UserState is stored in the user hash's `state` field: JSON without the fields that hold their empty value
+ * How a UserState is stored in the user hash's `state` field (and a history span in the history list, below): JSON without the fields that hold their empty value
  * (null, [], no missed offers, connection unknown) and without the id (the key names it). Most users have most
  * fields empty; leaving them out took ~170 B off each state at 100,000 users (docs/performance.md).
  *
@@ -9,7 +9,7 @@
  * (status.actor, upcoming.actor and wrapUp.since are always written: their absence means "written before
  * actors were recorded", which upgradeState() treats differently.)
  */
-import { upgradeState, type UserState } from '../../status/index.js';
+import { upgradeState, type HistorySpan, type UserState } from '../../status/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -83,4 +83,28 @@ function withoutNulls(object: Json, fields: readonly string[]): Json {
     out[field] = value;
   }
   return out;
+}
+
+/**
+ * A history span as stored in the history list: without a null requestedBy or reason or a zero overage (most
+ * spans), ~50 B less each. decodeSpan() puts them back; spans of older versions have them all.
+ */
+export function encodeSpan(span: HistorySpan): string {
+  const out: Json = {};
+  for (const [field, value] of Object.entries(span)) {
+    if (value === null && (field === 'requestedBy' || field === 'reason')) continue;
+    if (field === 'overageSeconds' && value === 0) continue;
+    out[field] = value;
+  }
+  return JSON.stringify(out);
+}
+
+export function decodeSpan(json: string): HistorySpan {
+  const s = JSON.parse(json) as HistorySpan;
+  return {
+    ...s,
+    overageSeconds: s.overageSeconds ?? 0,
+    requestedBy: s.requestedBy ?? null,
+    reason: s.reason ?? null,
+  };
 }

@@ -8,7 +8,7 @@ import type { Fence } from '../ha/lease.js';
 import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
-import { decodeState, encodeState } from './state-codec.js';
+import { decodeSpan, decodeState, encodeSpan, encodeState } from './state-codec.js';
 
 export interface StoreLimits {
   streamMaxLen: number;
@@ -150,7 +150,7 @@ export class UserStore {
       sync.desired ?? '',
       Date.parse(sync.at),
       spans.length,
-      ...spans.map((s) => JSON.stringify(s)),
+      ...spans.map(encodeSpan),
       activities.length,
       ...activities.map((a) => JSON.stringify(a)),
       missed.length,
@@ -243,7 +243,7 @@ export class UserStore {
 
   async history(userId: string, limit: number): Promise<HistorySpan[]> {
     const raw = await this.redis.lrange(this.keys.history(userId), 0, Math.max(0, limit - 1));
-    return raw.map((json) => JSON.parse(json) as HistorySpan);
+    return raw.map(decodeSpan);
   }
 
   async activityLog(userId: string, limit: number): Promise<ActivityRecord[]> {
