@@ -207,8 +207,9 @@ export class Timers {
       try {
         await this.sweepPartition(p, Date.now(), this.setOptions.batch, true);
       } catch (err) {
-        // Redis away: what is due stays in the set for the next pass.
+        // Redis away: what is due stays in the set for the next pass (one warning per pass, not per partition).
         this.log.warn({ err: (err as Error).message, partition: p }, 'timer sweep failed');
+        return;
       }
     }
   }

@@ -1,6 +1,7 @@
 /**
  * How a UserState is stored in the user hash's `state` field (and a history span in the history list, below): JSON without the fields that hold their empty value
- * (null, [], no missed offers, connection unknown) and without the id (the key names it). Most users have most
+ * (null, [], no missed offers, connection unknown), without the id (the key names it) and the version (the
+ * hash's `v` field, written with it). Most users have most
  * fields empty; leaving them out took ~170 B off each state at 100,000 users (docs/performance.md).
  *
  * decodeState() puts them back, then upgradeState() fills what older versions did not write, so every reader sees
@@ -29,7 +30,7 @@ const LIST_FIELDS = ['activities', 'offers', 'endedOffers', 'endedActivities'] a
 export function encodeState(state: UserState): string {
   const out: Json = {};
   for (const [field, value] of Object.entries(state)) {
-    if (field === 'id') continue;
+    if (field === 'id' || field === 'version') continue;
     if (value === null && (NULL_FIELDS as readonly string[]).includes(field)) continue;
     if (Array.isArray(value) && value.length === 0 && (LIST_FIELDS as readonly string[]).includes(field))
       continue;
@@ -51,13 +52,14 @@ export function encodeState(state: UserState): string {
   return JSON.stringify(out);
 }
 
-/** The stored JSON of user `id` (any version's) as the current UserState. */
-export function decodeState(json: string, id: string): UserState {
+/** The stored JSON of user `id` (any version's) as the current UserState; `version`: the hash's `v`. */
+export function decodeState(json: string, id: string, version: number): UserState {
   const s = JSON.parse(json) as Json;
   const directory = s.directory as Json;
   const status = s.status as Json;
   const full: Json = {
     id,
+    version,
     ...s,
     directory: { pbx: null, mobile: null, queues: [], wrapUpSeconds: null, ...directory },
     // actor stays absent when absent (an old state): upgradeState() knows what that means.

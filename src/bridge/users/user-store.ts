@@ -56,14 +56,14 @@ export class UserStore {
 
   async load(userId: string): Promise<UserState | null> {
     const p = this.keys.partitionOf(userId);
-    const [[err, json], [seenErr, seen]] = ((await this.redis
+    const [[err, stored], [seenErr, seen]] = ((await this.redis
       .pipeline()
-      .hget(this.keys.user(userId), 'state')
+      .hmget(this.keys.user(userId), 'state', 'v')
       .zscore(this.keys.lastSeen(p), userId)
       .exec()) ?? []) as [[Error | null, unknown], [Error | null, unknown]];
     if (err) throw err;
     if (seenErr) throw seenErr;
-    return typeof json === 'string' ? withLastSeen(decodeState(json, userId), seen) : null;
+    return fromHash(stored, userId, seen);
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -73,14 +73,16 @@ export class UserStore {
       userIds,
       (id) => this.keys.partitionOf(id),
       (pipeline, id) =>
-        pipeline.hget(this.keys.user(id), 'state').zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
+        pipeline
+          .hmget(this.keys.user(id), 'state', 'v')
+          .zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
     );
     return userIds.map((id, i) => {
-      const [err, json] = results[2 * i] ?? [null, null];
+      const [err, stored] = results[2 * i] ?? [null, null];
       const [seenErr, seen] = results[2 * i + 1] ?? [null, null];
       if (err) throw err;
       if (seenErr) throw seenErr;
-      return typeof json === 'string' ? withLastSeen(decodeState(json, id), seen) : null;
+      return fromHash(stored, id, seen);
     });
   }
 
@@ -321,6 +323,12 @@ export interface MissedOfferRecord {
 
 function missedOfferRecord(entry: OutboxEntry): MissedOfferRecord {
   return { offerId: String(entry.data.offerId), source: String(entry.data.source), at: entry.at };
+}
+
+/** The user hash's `state` and `v` (HMGET) as the state, or null when there is no user. */
+function fromHash(stored: unknown, id: string, seen: unknown): UserState | null {
+  const [json, version] = (stored ?? []) as Array<string | null>;
+  return typeof json === 'string' ? withLastSeen(decodeState(json, id, Number(version)), seen) : null;
 }
 
 /**
