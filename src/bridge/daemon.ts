@@ -33,7 +33,6 @@ import { ensureRedis, type EmbeddedRedis } from './redis/embedded.js';
 import { Keys } from './redis/keys.js';
 import { defineScripts } from './redis/scripts.js';
 import { OutboxDispatcher, type OutboxHandler } from './outbox/dispatcher.js';
-import { TimerSet } from './timers/timer-set.js';
 import { Timers } from './timers/timers.js';
 import { capabilitiesOf, createAdapter } from './sync/adapter-factory.js';
 import { ExtensionIndex } from './sync/extension-index.js';
@@ -197,8 +196,6 @@ export class Daemon {
     const timers = new Timers(
       bull,
       keys.bullPrefix(),
-      new TimerSet(redis, keys),
-      keys.allPartitions(),
       users,
       this.metrics,
       log.child({ component: 'timers' }),

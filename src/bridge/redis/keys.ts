@@ -114,13 +114,6 @@ export class Keys {
   lastSeen(partition: number): string {
     return `${this.tag(partition)}:last-seen`;
   }
-  /**
-   * Long per-user timers (shift ends, stale activities) of the partition's users, due time in ms as the score
-   * (timers/timer-set.ts): one sorted set instead of one BullMQ job each.
-   */
-  timers(partition: number): string {
-    return `${this.tag(partition)}:timers`;
-  }
   eventsChannel(): string {
     return `${this.prefix}events-wakeup`;
   }
