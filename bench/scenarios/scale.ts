@@ -35,6 +35,36 @@ async function usedMemory(redis: Redis): Promise<number> {
   return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
 }
 
+/**
+ * MEMORY USAGE of every key of the daemon's prefix, summed by kind: the name after the hash tag up to the next
+ * ":" (`user`, `history`, `events` ...; BullMQ's keys as `bull:<queue>:<kind>`), so a change shows where it saves.
+ */
+async function memoryByKind(
+  redis: Redis,
+  prefix: string,
+): Promise<Record<string, { bytes: number; keys: number }>> {
+  const kinds: Record<string, { bytes: number; keys: number }> = {};
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of found) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+    const results = (await pipeline.exec()) ?? [];
+    found.forEach((key, i) => {
+      const rest = key.slice(prefix.length);
+      const bull = /^\{bull\}:([^:]+):([^:]+)/.exec(rest);
+      const kind = bull
+        ? `bull:${bull[1]}:${/^\d+$|~|@/.test(bull[2] ?? '') ? 'job' : bull[2]}`
+        : (/^\{[^}]*\}:([^:]+)/.exec(rest)?.[1] ?? rest);
+      const entry = (kinds[kind] ??= { bytes: 0, keys: 0 });
+      entry.bytes += Number(results[i]?.[1] ?? 0);
+      entry.keys += 1;
+    });
+  } while (cursor !== '0');
+  return kinds;
+}
+
 /** Sum of MEMORY USAGE over the keys matching `pattern`. */
 async function memoryOf(redis: Redis, pattern: string): Promise<{ bytes: number; keys: number }> {
   let cursor = '0';
@@ -101,6 +131,13 @@ export async function scale(ctx: BenchContext): Promise<BenchResult> {
       await Promise.all(keys.allPartitions().map((p) => redis.xlen(keys.events(p))))
     ).reduce((a, b) => a + b, 0);
     const rss = daemon.rssMiB();
+    const byKind = await memoryByKind(redis, keys.prefix);
+    ctx.log(
+      `scale: MEMORY USAGE per user by key kind: ${Object.entries(byKind)
+        .sort(([, a], [, b]) => b.bytes - a.bytes)
+        .map(([kind, m]) => `${kind} ${round(m.bytes / userCount, 0)} B (${m.keys} keys)`)
+        .join(', ')}`,
+    );
     ctx.log(
       `scale: redis +${round((after - before) / 2 ** 20)} MiB = ${round(perUser / 1024, 2)} KiB/user (streams ${round(streams.bytes / 2 ** 20)} MiB in ${streamEntries} entries, bullmq ${round(bull.bytes / 2 ** 20)} MiB); daemon RSS ${round(rss)} MiB`,
     );
@@ -176,7 +213,7 @@ export async function scale(ctx: BenchContext): Promise<BenchResult> {
         agentCount,
         created,
         settled,
-        memory: { before, after, perUser, perUserData, streams, streamEntries, bull },
+        memory: { before, after, perUser, perUserData, streams, streamEntries, bull, byKind },
         rssMiB: { afterCreate: rss, afterReconcile: rssAfter },
         list: {
           rps: list['2xx'] / list.duration,

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Keys } from '../../src/bridge/redis/keys.js';
 import { timerJobId } from '../../src/bridge/timers/timers.js';
+import { decodeState } from '../../src/bridge/users/state-codec.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { freePort } from '../harness/redis-server.js';
 import { waitFor } from '../harness/wait.js';
@@ -152,8 +153,10 @@ async function pendingTimers(
     const keys = new Keys(prefix, 4);
     const out: PendingTimer[] = [];
     for (const u of load) {
-      const state = JSON.parse((await client.hget(keys.user(u.id), 'state')) ?? 'null') as Json;
-      if (!state) continue;
+      // As stored (read straight from Redis, empty fields left out), restored like the daemon's loads.
+      const [json, v] = await client.hmget(keys.user(u.id), 'state', 'v');
+      if (!json) continue;
+      const state = decodeState(json, u.id, Number(v)) as unknown as Json;
       if (state.wrapUp) {
         const { activityId, until } = state.wrapUp;
         out.push({ kind: 'wrapup', userId: u.id, activityId, dueAt: until });

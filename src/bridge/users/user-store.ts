@@ -3,11 +3,12 @@
  * guarded Lua script), delete, listing and status-type usage. It holds no rules; UserService decides.
  */
 import type { Redis } from 'ioredis';
-import { upgradeState, type Actor, type HistorySpan, type UserState } from '../../status/index.js';
+import type { Actor, HistorySpan, UserState } from '../../status/index.js';
 import type { Fence } from '../ha/lease.js';
 import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
+import { decodeSpan, decodeState, encodeSpan, encodeState } from './state-codec.js';
 
 export interface StoreLimits {
   streamMaxLen: number;
@@ -57,11 +58,11 @@ export class UserStore {
     const p = this.keys.partitionOf(userId);
     // Perf: two plain commands, not a pipeline of their own: on the auto-pipelining command client they leave in
     // the same write as every other request's commands of this turn (an explicit pipeline is a write of its own).
-    const [json, seen] = await Promise.all([
-      this.redis.hget(this.keys.user(userId), 'state'),
+    const [stored, seen] = await Promise.all([
+      this.redis.hmget(this.keys.user(userId), 'state', 'v'),
       this.redis.zscore(this.keys.lastSeen(p), userId),
     ]);
-    return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
+    return fromHash(stored, userId, seen);
   }
 
   async loadMany(userIds: string[]): Promise<Array<UserState | null>> {
@@ -71,14 +72,16 @@ export class UserStore {
       userIds,
       (id) => this.keys.partitionOf(id),
       (pipeline, id) =>
-        pipeline.hget(this.keys.user(id), 'state').zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
+        pipeline
+          .hmget(this.keys.user(id), 'state', 'v')
+          .zscore(this.keys.lastSeen(this.keys.partitionOf(id)), id),
     );
-    return userIds.map((_id, i) => {
-      const [err, json] = results[2 * i] ?? [null, null];
+    return userIds.map((id, i) => {
+      const [err, stored] = results[2 * i] ?? [null, null];
       const [seenErr, seen] = results[2 * i + 1] ?? [null, null];
       if (err) throw err;
       if (seenErr) throw seenErr;
-      return typeof json === 'string' ? withLastSeen(parseState(json), seen) : null;
+      return fromHash(stored, id, seen);
     });
   }
 
@@ -133,7 +136,7 @@ export class UserStore {
     ];
     const args: Array<string | number> = [
       previous.version,
-      JSON.stringify(next),
+      encodeState(next),
       next.version,
       next.id,
       this.limits.streamMaxLen,
@@ -148,7 +151,7 @@ export class UserStore {
       sync.desired ?? '',
       Date.parse(sync.at),
       spans.length,
-      ...spans.map((s) => JSON.stringify(s)),
+      ...spans.map(encodeSpan),
       activities.length,
       ...activities.map((a) => JSON.stringify(a)),
       missed.length,
@@ -241,7 +244,7 @@ export class UserStore {
 
   async history(userId: string, limit: number): Promise<HistorySpan[]> {
     const raw = await this.redis.lrange(this.keys.history(userId), 0, Math.max(0, limit - 1));
-    return raw.map((json) => JSON.parse(json) as HistorySpan);
+    return raw.map(decodeSpan);
   }
 
   async activityLog(userId: string, limit: number): Promise<ActivityRecord[]> {
@@ -321,6 +324,12 @@ function missedOfferRecord(entry: OutboxEntry): MissedOfferRecord {
   return { offerId: String(entry.data.offerId), source: String(entry.data.source), at: entry.at };
 }
 
+/** The user hash's `state` and `v` (HMGET) as the state, or null when there is no user. */
+function fromHash(stored: unknown, id: string, seen: unknown): UserState | null {
+  const [json, version] = (stored ?? []) as Array<string | null>;
+  return typeof json === 'string' ? withLastSeen(decodeState(json, id, Number(version)), seen) : null;
+}
+
 /**
  * While online, the live lastSeen is the newer of the stored one and the last cheap heartbeat (see touch). A lost
  * or unknown connection is only ever restored by a committed heartbeat, which stores its own lastSeen.
@@ -332,11 +341,6 @@ function withLastSeen(state: UserState, score: unknown): UserState {
   const storedMs = connection.lastSeen === null ? -Infinity : Date.parse(connection.lastSeen);
   if (!Number.isFinite(seenMs) || seenMs <= storedMs) return state;
   return { ...state, connection: { ...connection, lastSeen: new Date(seenMs).toISOString() } };
-}
-
-/** States written by earlier versions lack newer fields: upgraded on every load. */
-function parseState(json: string): UserState {
-  return upgradeState(JSON.parse(json) as UserState);
 }
 
 /** The page of `candidates` in id order after `cursor` (exclusive), and whether more follow. */
