@@ -14,7 +14,12 @@ import type { Socket } from 'node:net';
 import { PbxError } from '../pbx.js';
 import { unavailable } from './ami-errors.js';
 import { cleanAction, eventName, field, isSuccess, type AmiAction, type AmiMessage } from './ami-message.js';
-import { connectCapturingSocket, createManager, type AsteriskManager } from './asterisk-manager.js';
+import {
+  connectCapturingSocket,
+  createManager,
+  replaceReader,
+  type AsteriskManager,
+} from './asterisk-manager.js';
 
 export interface AmiEndpoint {
   host: string;
@@ -65,6 +70,7 @@ export class AmiConnection {
   ): Promise<AmiConnection> {
     const manager = createManager(endpoint.host, endpoint.username, endpoint.secret);
     const socket = connectCapturingSocket(manager, endpoint.port, endpoint.host);
+    if (socket) replaceReader(manager, socket);
     const conn = new AmiConnection(manager, socket);
     conn.listen(hooks);
     const abort = (): void => conn.close('stopped');
