@@ -49,7 +49,7 @@ import { UserService } from './users/user-service.js';
 import { UserStore } from './users/user-store.js';
 import { webhookRoutes } from './http/routes/webhooks.js';
 import { DeliveryStore } from './webhooks/delivery-store.js';
-import { WebhookDeliverer } from './webhooks/deliverer.js';
+import { WebhookDeliverer, type FanoutHandle } from './webhooks/deliverer.js';
 import { EndpointStore } from './webhooks/endpoint-store.js';
 import { WebhookFanout } from './webhooks/fanout.js';
 import { TargetPolicy } from './webhooks/target-policy.js';
@@ -286,12 +286,13 @@ export class Daemon {
     const deliveries = new DeliveryStore(redis, keys, config.webhooks.keepDeliveries);
     const webhookLog = log.child({ component: 'webhooks' });
     const fanoutHandler = new WebhookFanout(endpoints, deliveries, webhookLog).onOutboxEntry;
-    const startFanout = async (): Promise<() => Promise<void>> => {
+    const startFanout = async (): Promise<FanoutHandle> => {
       const client = createBlockingClient(conn, log, 'webhook-fanout');
       const fanout = new OutboxDispatcher(client, keys, [fanoutHandler], webhookLog, {
         group: 'webhooks',
         startId: '$', // a new installation sends what happens from now on, not the retained history
         consumer: 'fanout',
+        idle: async () => (await endpoints.list()).length === 0, // nothing to queue for: skip, not read
       });
       try {
         await client.connect();
@@ -300,7 +301,7 @@ export class Daemon {
         client.disconnect(); // the next lease round tries again with a new connection
         throw err;
       }
-      return () => fanout.stop();
+      return { stop: () => fanout.stop(), wake: () => fanout.wake() };
     };
     const webhookSubscriber = createBlockingClient(conn, log, 'webhook-wakeup');
     this.onStop('webhook wake-up subscriber', () => closeClient(webhookSubscriber));

@@ -122,6 +122,31 @@ describe('heartbeat and clean-up', () => {
   });
 });
 
+describe('reading only while someone listens', () => {
+  it('does not read without clients; a new client starts at the tail, a resume replays the idle spell', async () => {
+    const h = await startHarness(inject('redisUrl'));
+    await h.append('u1', 'user.shift.started', { n: 1 }); // before anyone listens
+    expect(h.hub.reading).toBe(false);
+    const first = await connect(h.url);
+    expect(h.hub.reading).toBe(true);
+    await h.append('u1', 'user.shift.started', { n: 2 });
+    const two = await first.next((e) => e.json.n === 2);
+    first.close();
+    await waitFor(() => !h.hub.reading, { what: 'the hub to stop reading' });
+
+    await h.append('u1', 'user.shift.started', { n: 3 }); // nobody listens
+    const fresh = await connect(h.url);
+    const resumed = await SseClient.connect(h.url, { key: KEYS.admin, lastEventId: two.id ?? '' });
+    cleanups.push(async () => resumed.close());
+    await h.append('u1', 'user.shift.started', { n: 4 });
+    await fresh.next((e) => e.json.n === 4);
+    await resumed.next((e) => e.json.n === 4);
+    expect(first.events.map((e) => e.json.n)).toEqual([2]);
+    expect(fresh.events.map((e) => e.json.n)).toEqual([4]);
+    expect(resumed.events.map((e) => e.json.n)).toEqual([3, 4]);
+  });
+});
+
 describe('shutdown', () => {
   it('closing the app ends open streams instead of waiting for them', async () => {
     const h = await startHarness(inject('redisUrl'));

@@ -112,11 +112,25 @@ export class EventSession {
   /** Streams until the client or the server closes; resolves once live (or closed). */
   async run(start: StartPoint): Promise<void> {
     if (this.closing) return; // the client left before we began: subscribing now would never be undone
+    try {
+      // An idle hub first reads the tail: the client may have left meanwhile.
+      const subscription = await this.feed.subscribe({
+        onEntries: (entries) => this.onLive(entries),
+        onStop: () => void this.close(),
+      });
+      if (this.closing) {
+        subscription.unsubscribe();
+        return;
+      }
+      this.subscription = subscription;
+    } catch (err) {
+      if (!this.closing)
+        this.log.warn({ err: (err as Error).message }, 'event feed unavailable; closing the stream');
+      await this.close();
+      return;
+    }
+    // The headers after joining: a client that has them gets everything committed from then on.
     this.out.open(this.options.retryMs);
-    this.subscription = this.feed.subscribe({
-      onEntries: (entries) => this.onLive(entries),
-      onStop: () => void this.close(),
-    });
     const position = this.subscription.position;
     this.liveUpto = [...position];
     try {

@@ -18,6 +18,7 @@ import type { Health } from '../health.js';
 import type { Metrics } from '../metrics.js';
 import { authenticate, authorizeRoute, type KeyRing } from './auth.js';
 import { answerClientError, answerFrameworkError, installErrorHandling } from './error-handler.js';
+import { lazyChildLogger } from './lazy-logger.js';
 import { healthRoutes } from './routes/health.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -68,6 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     http: { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     // Per-request lines would flood the log at contact-center rates; latency goes to metrics instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // ...and so the request's child logger is made only when something logs (lazy-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     // Fastify's own 503 while closing has a body of its own ({"error":"Service Unavailable",...}); requests that
     // arrive while the daemon stops get 503 NOT_READY in the API's error format instead (hook below).
     return503OnClosing: false,
@@ -122,11 +125,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   for (const plugin of deps.root ?? []) await app.register(plugin);
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', async (request) => {
+      // Perf: the per-request hooks are callback-style (no promise and microtask turn each); Fastify answers a throw
+      // from one like a rejection (the error handler).
+      v1.addHook('onRequest', (request, _reply, done) => {
         if (closing) throw notReady('the daemon is stopping');
         if (deps.redis.status !== 'ready') throw notReady();
         authenticate(request, deps.keyRing);
         authorizeRoute(request);
+        done();
       });
       for (const plugin of deps.v1) await v1.register(plugin);
     },
@@ -180,7 +186,7 @@ function markOptionalBodies<T extends { paths?: object }>(document: T): T {
  *   unauthenticated client could hold sockets for as long as it likes. Such an answer closes the connection.
  */
 function installResponseSafety(app: FastifyInstance): void {
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, _payload, done) => {
     if (!reply.hasHeader('x-content-type-options')) reply.header('x-content-type-options', 'nosniff');
     const path = request.url;
     if (path.startsWith('/v1/') && !reply.hasHeader('cache-control'))
@@ -195,15 +201,17 @@ function installResponseSafety(app: FastifyInstance): void {
         setTimeout(() => socket.destroy(), 1_000).unref();
       });
     }
+    done();
   });
 }
 
 function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
       { route, method: request.method, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }

@@ -119,10 +119,13 @@ export function installErrorHandling(app: FastifyInstance, onRedisError: () => v
   app.setNotFoundHandler(notFound);
   // Fastify reads a body before calling the not-found handler: a request to no route would otherwise wait for a
   // body that an attacker trickles. Answer it at once (its connection is then closed, see app.ts).
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const hasBody = request.headers['content-length'] !== undefined || request.headers['transfer-encoding'];
-    if (request.is404 && hasBody && request.headers['content-length'] !== '0')
-      return notFound(request, reply);
+    if (request.is404 && hasBody && request.headers['content-length'] !== '0') {
+      void notFound(request, reply); // answered: the request goes no further (no done())
+      return;
+    }
+    done();
   });
 }
 

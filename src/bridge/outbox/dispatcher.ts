@@ -27,7 +27,14 @@ interface OutboxStream {
   key: string;
   partition: number;
 }
-type XReadReply = Array<[string, Array<[string, string[]]>]> | null;
+type Entries = Array<[string, string[] | null]>;
+type XReadReply = Array<[string, Entries]> | null;
+
+interface ReadBatch {
+  stream: string;
+  partition: number;
+  entries: Entries;
+}
 
 export interface DispatcherOptions {
   blockMs?: number;
@@ -43,6 +50,11 @@ export interface DispatcherOptions {
    * time (under a lease) then inherits its predecessor's unacknowledged entries and handles them first, in order.
    */
   consumer?: string;
+  /**
+   * True while no entry committed from now on needs handling (the webhook fan-out without an endpoint). The reader
+   * then moves its group past the entries instead of reading them, and asks again after `blockMs` or wake().
+   */
+  idle?: () => Promise<boolean>;
 }
 
 export class OutboxDispatcher {
@@ -50,7 +62,12 @@ export class OutboxDispatcher {
   private loop: Promise<void> | undefined;
   private readonly consumer: string;
   private lastClaim = 0;
-  private readonly opts: Required<Omit<DispatcherOptions, 'consumer'>>;
+  private readonly opts: Required<Omit<DispatcherOptions, 'consumer' | 'idle'>>;
+  private readonly idle: (() => Promise<boolean>) | undefined;
+  /** Per stream, the id the group was last moved to while idle (no move when the tail has not changed). */
+  private readonly skippedTo = new Map<string, string>();
+  private woken = false;
+  private endRest: (() => void) | undefined;
   /** Cluster mode only: streams of different partitions live in different slots, so no read may span them. */
   private waker: StreamWaker | undefined;
 
@@ -61,8 +78,9 @@ export class OutboxDispatcher {
     private readonly log: Logger,
     options: DispatcherOptions = {},
   ) {
-    const { consumer, ...rest } = options;
+    const { consumer, idle, ...rest } = options;
     this.consumer = consumer ?? `c-${randomUUID().slice(0, 8)}`;
+    this.idle = idle;
     this.opts = { blockMs: 1000, batch: 200, claimIdleMs: 5000, group: GROUP, startId: '0', ...rest };
   }
 
@@ -82,9 +100,16 @@ export class OutboxDispatcher {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.wake();
     this.waker?.stop();
     this.redis.disconnect(); // ends a blocked XREADGROUP at once
     await this.loop;
+  }
+
+  /** Ends an idle wait now (e.g. an endpoint was created): the idle check is asked again at once. */
+  wake(): void {
+    this.woken = true;
+    this.endRest?.();
   }
 
   private streams(): OutboxStream[] {
@@ -110,10 +135,12 @@ export class OutboxDispatcher {
         if (pendingFirst) await this.drain('0'); // our own unacked entries (after a Redis restart, say)
         pendingFirst = false;
         await this.claimIdle();
+        if (this.idle && (await this.skipWhileIdle(this.idle))) continue;
         await this.drain('>');
       } catch (err) {
         if (!this.running) break;
         pendingFirst = true;
+        this.skippedTo.clear();
         this.log.warn({ err: (err as Error).message }, 'outbox dispatch failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
         await this.ensureGroups().catch(() => undefined);
@@ -127,10 +154,12 @@ export class OutboxDispatcher {
     const streams = this.streams();
     const keys = streams.map((s) => s.key);
     const reply = await this.readGroup(keys, from, from === '>' ? this.opts.blockMs : undefined);
-    for (const [stream, entries] of reply ?? []) {
-      const partition = streams.find((s) => s.key === stream)?.partition ?? CATALOG_PARTITION;
-      await this.handleAll(stream, partition, entries);
-    }
+    const batches = (reply ?? []).map(([stream, entries]) => ({
+      stream,
+      partition: streams.find((s) => s.key === stream)?.partition ?? CATALOG_PARTITION,
+      entries,
+    }));
+    await this.handleAll(batches);
   }
 
   /**
@@ -139,17 +168,14 @@ export class OutboxDispatcher {
    */
   private async drainEach(from: '>' | '0', waker: StreamWaker): Promise<void> {
     const mark = waker.mark();
-    const replies = await Promise.all(
-      this.streams().map(async ({ key: stream, partition: p }) => {
+    const batches = await Promise.all(
+      this.streams().map(async ({ key: stream, partition }) => {
         const reply = await this.readGroup([stream], from);
-        return { stream, p, entries: reply?.[0]?.[1] ?? [] };
+        return { stream, partition, entries: reply?.[0]?.[1] ?? [] };
       }),
     );
-    let read = 0;
-    for (const { stream, p, entries } of replies) {
-      read += entries.length;
-      if (entries.length > 0) await this.handleAll(stream, p, entries);
-    }
+    const read = batches.reduce((n, b) => n + b.entries.length, 0);
+    if (read > 0) await this.handleAll(batches);
     if (from === '>' && read === 0 && this.running) await waker.wait(mark, this.opts.blockMs);
   }
 
@@ -159,23 +185,26 @@ export class OutboxDispatcher {
     return (await readGroup(this.redis, { ...read, blockMs })) as XReadReply;
   }
 
-  private async handleAll(
-    stream: string,
-    partition: number,
-    entries: Array<[string, string[]]>,
-  ): Promise<void> {
-    const done: string[] = [];
+  /** Handles one read's entries of every stream, then acknowledges them all. */
+  private async handleAll(batches: ReadonlyArray<ReadBatch>): Promise<void> {
     // Perf: one user's entries stay in order, different users' are handled concurrently. A serial loop cost one
     // Redis round trip per entry (each enqueue awaited alone) and made dispatch the bottleneck of a burst
-    // (bench/: 10,000 On Break changes reached the PBX in ~17 s serial, ~12.5 s grouped).
+    // (bench/: 10,000 On Break changes reached the PBX in ~17 s serial, ~12.5 s grouped). The streams of one read
+    // are handled together too (a user's entries are all in one partition), and acknowledged in one write: one
+    // XACK round trip per stream, one after the other, was most of the dispatcher's cost per change (bench/).
+    const done = new Map<string, string[]>();
     const byUser = new Map<string, StreamEntry[]>();
-    for (const [id, fields] of entries) {
-      if (!fields) continue; // deleted by MAXLEN trimming while pending
-      const entry = parseStreamEntry(partition, id, fields);
-      const list = byUser.get(entry.userId);
-      if (list) list.push(entry);
-      else byUser.set(entry.userId, [entry]);
-      done.push(id);
+    for (const { stream, partition, entries } of batches) {
+      const ids: string[] = [];
+      for (const [id, fields] of entries) {
+        if (!fields) continue; // deleted by MAXLEN trimming while pending
+        ids.push(id);
+        const entry = parseStreamEntry(partition, id, fields);
+        const list = byUser.get(entry.userId);
+        if (list) list.push(entry);
+        else byUser.set(entry.userId, [entry]);
+      }
+      if (ids.length > 0) done.set(stream, ids);
     }
     const outcomes = await Promise.allSettled(
       [...byUser.values()].map(async (list) => {
@@ -184,25 +213,87 @@ export class OutboxDispatcher {
     );
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason; // nothing acked: the pending entries are handled again (idempotent)
-    if (done.length > 0) await this.redis.xack(stream, this.opts.group, ...done);
+    await this.ack(done);
+  }
+
+  private async ack(done: ReadonlyMap<string, string[]>): Promise<void> {
+    await this.each([...done].map(([stream, ids]) => ['XACK', stream, this.opts.group, ...ids]));
+  }
+
+  /**
+   * Single-key commands in one write (a pipeline), or in parallel in cluster mode, where the streams of different
+   * partitions live in different slots; the replies in order. Perf: a write per command cost a syscall each.
+   */
+  private async each(commands: string[][]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    if (this.redis.isCluster)
+      return Promise.all(commands.map(([name, ...args]) => this.redis.call(name as string, ...args)));
+    const pipeline = this.redis.pipeline();
+    for (const [name, ...args] of commands) pipeline.call(name as string, ...args);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+    return replies.map(([, reply]) => reply);
+  }
+
+  /**
+   * Perf: a reader with nothing to do moves its group to each stream's newest entry instead of reading every entry
+   * (bench/ throughput: an XREADGROUP share and an XACK per change, for a webhook fan-out without endpoints). The
+   * tails are read BEFORE asking `idle`: every entry up to them was committed before the answer, so whatever makes
+   * the reader busy again (an endpoint created) came after them and does not want them. Pending entries are not
+   * touched (SETID leaves the pending list alone): they were handled by drain('0') and claimIdle() as before.
+   */
+  private async skipWhileIdle(idle: () => Promise<boolean>): Promise<boolean> {
+    this.woken = false;
+    const streams = this.streams();
+    const tails = (await this.each(streams.map(({ key }) => ['XREVRANGE', key, '+', '-', 'COUNT', '1']))).map(
+      (reply) => (reply as Entries)[0]?.[0],
+    );
+    if (!(await idle())) return false;
+    const moves = streams
+      .map(({ key }, i) => ({ key, tail: tails[i] }))
+      .filter(
+        (m): m is { key: string; tail: string } =>
+          m.tail !== undefined && this.skippedTo.get(m.key) !== m.tail,
+      );
+    await this.each(moves.map(({ key, tail }) => ['XGROUP', 'SETID', key, this.opts.group, tail]));
+    for (const { key, tail } of moves) this.skippedTo.set(key, tail);
+    if (this.running && !this.woken)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.opts.blockMs);
+        this.endRest = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    this.endRest = undefined;
+    return true;
   }
 
   /** Takes over entries another consumer (a crashed daemon) left unacknowledged. */
   private async claimIdle(): Promise<void> {
     if (Date.now() - this.lastClaim < this.opts.claimIdleMs) return;
     this.lastClaim = Date.now();
-    for (const { key: stream, partition: p } of this.streams()) {
-      const reply = (await this.redis.call(
+    const streams = this.streams();
+    const idle = String(this.opts.claimIdleMs);
+    const count = String(this.opts.batch);
+    const replies = await this.each(
+      streams.map(({ key }) => [
         'XAUTOCLAIM',
-        stream,
+        key,
         this.opts.group,
         this.consumer,
-        String(this.opts.claimIdleMs),
+        idle,
         '0-0',
         'COUNT',
-        String(this.opts.batch),
-      )) as [string, Array<[string, string[]]>];
-      if (reply[1].length > 0) await this.handleAll(stream, p, reply[1]);
-    }
+        count,
+      ]),
+    );
+    const batches = streams.map(({ key: stream, partition }, i) => ({
+      stream,
+      partition,
+      entries: (replies[i] as [string, Entries])[1],
+    }));
+    if (batches.some((b) => b.entries.length > 0)) await this.handleAll(batches);
   }
 }

@@ -35,8 +35,14 @@ export interface DelivererDeps {
   clock: () => Date;
   owner: string;
   leaseTtlMs: number;
-  /** Starts the outbox fan-out (on taking the lease); resolves to its stop. */
-  startFanout: () => Promise<() => Promise<void>>;
+  /** Starts the outbox fan-out (on taking the lease). */
+  startFanout: () => Promise<FanoutHandle>;
+}
+
+export interface FanoutHandle {
+  stop(): Promise<void>;
+  /** Endpoints exist (again): a fan-out idle without them reads at once rather than at its next check. */
+  wake(): void;
 }
 
 /** Entries one endpoint holds in memory at most (the rest wait in its Redis queue). */
@@ -51,7 +57,7 @@ export class WebhookDeliverer {
   private readonly waker: StreamWaker;
   private wakeRound: (() => void) | undefined;
   private readonly pressure = new LoopPressure();
-  private stopFanout: (() => Promise<void>) | undefined;
+  private fanout: FanoutHandle | undefined;
 
   constructor(private readonly deps: DelivererDeps) {
     this.waker = new StreamWaker(deps.subscriber, deps.keys.webhooksChannel());
@@ -126,8 +132,10 @@ export class WebhookDeliverer {
       if (this.token !== token) this.deps.log.info({ token }, 'took the webhook delivery lease');
       this.token = token;
       this.lastRenewed = Date.now();
-      this.stopFanout ??= await this.deps.startFanout();
-      await this.reconcile(await this.deps.endpoints.list());
+      this.fanout ??= await this.deps.startFanout();
+      const endpoints = await this.deps.endpoints.list();
+      if (endpoints.length > 0) this.fanout.wake();
+      await this.reconcile(endpoints);
     } catch (err) {
       this.deps.log.warn({ err: (err as Error).message }, 'webhook lease round failed');
       // Without Redis the lease cannot be renewed; once it may have lapsed another daemon may deliver: let go.
@@ -179,11 +187,11 @@ export class WebhookDeliverer {
 
   /** Stops the fan-out and the workers (the lease is gone or being given up). */
   private async release(): Promise<void> {
-    const stopFanout = this.stopFanout;
-    this.stopFanout = undefined;
-    await stopFanout?.().catch((err: Error) =>
-      this.deps.log.warn({ err: err.message }, 'webhook fan-out stop failed'),
-    );
+    const fanout = this.fanout;
+    this.fanout = undefined;
+    await fanout
+      ?.stop()
+      .catch((err: Error) => this.deps.log.warn({ err: err.message }, 'webhook fan-out stop failed'));
     await this.stopWorkers();
   }
 

@@ -2,7 +2,8 @@
  * From the outbox to the endpoints' queues. Runs as its own consumer group ("webhooks") on the outbox streams, on
  * every daemon: each entry is handled by one of them and acknowledged only after it was queued for every endpoint
  * that wants it, so a crash loses nothing, and webhooks never hold up PBX sync (a separate group) or a commit.
- * A re-handled entry is queued once (enqueueWebhook checks the delivery id).
+ * A re-handled entry is queued once (enqueueWebhook checks the delivery id). While no endpoint exists the reader
+ * skips the entries rather than reading them (OutboxDispatcher's `idle`); creating one wakes it.
  */
 import type { Logger } from 'pino';
 import { publicPayload } from '../events/public-events.js';
