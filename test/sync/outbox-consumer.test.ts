@@ -9,6 +9,7 @@ import { createLogger } from '../../src/bridge/logger.js';
 import { Keys } from '../../src/bridge/redis/keys.js';
 import {
   OutboxSyncConsumer,
+  eachUser,
   ensureSyncGroups,
   syncBacklog,
   syncGroupName,
@@ -58,7 +59,7 @@ function consumer(keys: Keys, syncOne: (userId: string) => Promise<void>, claimI
     'main',
     `c-${consumers.length}`,
     { triggers: SYNC_TRIGGERS, connectionOf: async () => undefined },
-    syncOne,
+    eachUser(syncOne),
     log,
     { concurrency: 4, blockMs: 50, claimIdleMs },
   );

@@ -167,7 +167,10 @@ export class PbxInbound {
 
   private async presence(extension: string, presence: PhonePresence): Promise<void> {
     // Echo first, then the map: an unmapped change is no longer ignored but reverted, so every fact needs the user
-    // and the last push (2 round trips per echo; bench/ burst: about +6 % daemon CPU for 10,000 breaks).
+    // and the last push (2 round trips per echo; bench/ burst: about +6 % daemon CPU for 10,000 breaks), unless
+    // the fact is what this daemon pushed there just now (recent-pushes.ts).
+    const recent = this.deps.records.recent.get(this.adapter.id, extension);
+    if (recent && isEcho(presence, recent.pushed, this.adapter.kind)) return;
     const userId = await this.deps.extensions.userOf(this.adapter.id, extension);
     if (!userId) return;
     const record = await this.deps.records.get(userId);

@@ -10,7 +10,9 @@
 import type { Redis } from 'ioredis';
 import type { DesiredSettings } from '../../adapters/pbx.js';
 import type { Keys } from '../redis/keys.js';
+import { execGrouped } from '../redis/cluster.js';
 import { runScript } from '../redis/scripts.js';
+import { RecentPushes } from './recent-pushes.js';
 import type { SyncRecord, SyncState } from '../users/user-view.js';
 
 /** What the sync worker writes: everything but the state, which recordSync decides. */
@@ -39,9 +41,14 @@ export interface SyncBasis {
   version: number;
 }
 
+const RECORD_FIELDS = ['sync', 'syncState', 'syncDesired', 'syncSince'] as const;
+
 type SyncStep = 'pushing' | 'applied' | 'retrying' | 'failed';
 
 export class SyncRecords {
+  /** What this daemon pushed lately (echo recognition without a read; the sync worker keeps it). */
+  readonly recent = new RecentPushes();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -50,14 +57,23 @@ export class SyncRecords {
   ) {}
 
   async get(userId: string): Promise<StoredSync | null> {
-    const fields = await this.redis.hmget(
-      this.keys.user(userId),
-      'sync',
-      'syncState',
-      'syncDesired',
-      'syncSince',
-    );
+    const fields = await this.redis.hmget(this.keys.user(userId), ...RECORD_FIELDS);
     return storedSync(fields);
+  }
+
+  /** The records of several users in one write (grouped by partition in a cluster); one outcome per user. */
+  async getMany(userIds: readonly string[]): Promise<Array<StoredSync | null>> {
+    const results = await execGrouped(
+      this.redis,
+      userIds,
+      (id) => this.keys.partitionOf(id),
+      (pipeline, id) => pipeline.hmget(this.keys.user(id), ...RECORD_FIELDS),
+    );
+    return userIds.map((_id, i) => {
+      const [err, fields] = results[i] ?? [new Error('no reply'), null];
+      if (err) throw err;
+      return storedSync(fields as Array<string | null>);
+    });
   }
 
   /** Public part only, for the user view. */
