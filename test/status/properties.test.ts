@@ -440,7 +440,9 @@ describe('decide over random command sequences', () => {
         for (const [advance, template, edited] of steps)
           simulation.step((seconds += advance), template, edited);
       }),
-      { numRuns: 400 },
+      // 1,500 runs: the rarest paths (wrap-up extended, a move after missed offers) come up ~4 times in 400 runs,
+      // so 400 left one unreached in about 2 % of CI runs (a random seed, not a defect); now ~15 times.
+      { numRuns: 1500 },
     );
     // The runs must reach the paths the invariants are about, or they prove little.
     for (const [path, count] of Object.entries(seen)) expect(count, path).toBeGreaterThan(0);
