@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Redis } from 'ioredis';
 import { freePort } from '../../test/harness/redis-server.js';
 import { onCleanup } from './cleanup.js';
 
@@ -162,6 +163,14 @@ export async function startDaemon(options: DaemonOptions): Promise<DaemonHandle>
 }
 
 /** The baseline server (bench/baseline/server.ts) as its own node process, TypeScript through tsx. */
+/** The baseline's data: the given users as hashes of 4 fields plus a version (what commitStatus-2.lua reads). */
+export async function seedBaselineUsers(redis: Redis, userIds: readonly string[]): Promise<void> {
+  const seed = redis.pipeline();
+  for (const id of userIds)
+    seed.hset(`bl:{u}:user:${id}`, 'status', 'active', 'since', new Date().toISOString(), 'by', 'x', 'v', 1);
+  await seed.exec();
+}
+
 export async function startBaseline(workDir: string, redisUrl: string): Promise<DaemonHandle> {
   const port = await freePort();
   const child = spawnChild(

@@ -15,7 +15,15 @@ import {
   type Row,
 } from '../lib/context.js';
 import { Api, until } from '../lib/http.js';
-import { CpuMeter, KEYS, redisPid, rssMiB, startBaseline, startDaemon } from '../lib/procs.js';
+import {
+  CpuMeter,
+  KEYS,
+  redisPid,
+  rssMiB,
+  seedBaselineUsers,
+  startBaseline,
+  startDaemon,
+} from '../lib/procs.js';
 import { median, round } from '../lib/stats.js';
 
 interface Run {
@@ -116,20 +124,10 @@ export async function throughput(ctx: BenchContext): Promise<BenchResult> {
     ctx.log(`throughput: settled after ${round((performance.now() - t0) / 1000)} s`);
 
     // Baseline data: the same users as hashes of 4 fields plus a version.
-    const seed = redis.pipeline();
-    for (const a of agents)
-      seed.hset(
-        `bl:{u}:user:${a.id}`,
-        'status',
-        'active',
-        'since',
-        new Date().toISOString(),
-        'by',
-        'x',
-        'v',
-        1,
-      );
-    await seed.exec();
+    await seedBaselineUsers(
+      redis,
+      agents.map((a) => a.id),
+    );
     const baseline = await startBaseline(dir, server.url);
 
     const ids = agents.map((a) => a.id);

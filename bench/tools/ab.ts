@@ -19,7 +19,7 @@ import { createAgents, daemonKeys, makeAgents, seedPbx, waitSettled } from '../l
 import { fakeAmi, privateRedis } from '../lib/context.js';
 import { Api, until } from '../lib/http.js';
 import { cleanupAll as runCleanup, installSignalHandlers } from '../lib/cleanup.js';
-import { CpuMeter, KEYS, redisPid, spawnChild, startBaseline } from '../lib/procs.js';
+import { CpuMeter, KEYS, redisPid, spawnChild, seedBaselineUsers, startBaseline } from '../lib/procs.js';
 import { load } from '../scenarios/throughput.js';
 import { freePort } from '../../test/harness/redis-server.js';
 import { writeFileSync } from 'node:fs';
@@ -136,20 +136,10 @@ try {
     if (process.env.AB_BASELINE) {
       const w = worlds[0]!;
       if (round === 0) {
-        const seed = w.redis.pipeline();
-        for (const a of agents)
-          seed.hset(
-            `bl:{u}:user:${a.id}`,
-            'status',
-            'active',
-            'since',
-            new Date().toISOString(),
-            'by',
-            'x',
-            'v',
-            1,
-          );
-        await seed.exec();
+        await seedBaselineUsers(
+          w.redis,
+          agents.map((a) => a.id),
+        );
       }
       const b = await startBaseline(dir, w.url);
       await load(b.url, ids, blStatus, 50, 1);
