@@ -63,14 +63,19 @@ export interface SyncOptions {
 
 class UserBusy extends Error {}
 
-/** Users per batch of a reconcile, and batches in flight (each user's reads and writes are AMI actions in flight). */
+/**
+ * Users per batch of a reconcile, and batches in flight (each user's reads and writes are AMI actions in flight,
+ * ~11 per user). After a reconnect or a reload the PBX state is unknown and speed matters; the periodic one only
+ * looks for drift, so it keeps a quarter of the actions in flight and leaves Asterisk (AstDB reads) its headroom.
+ */
 const RECONCILE_BATCH = 100;
-const RECONCILE_LANES = 4;
+export type ReconcileCause = 'reconnect' | 'periodic';
+const RECONCILE_LANES: Record<ReconcileCause, number> = { reconnect: 4, periodic: 1 };
 
 /** A connection's running reconcile, and the one asked for while it runs. */
 interface ReconcileRun {
   done: Promise<number>;
-  again?: Promise<number>;
+  again?: { cause: ReconcileCause; done: Promise<number> };
 }
 
 /** A user's sync lock, held, with what was read right after taking it. */
@@ -187,15 +192,21 @@ export class SyncPipeline {
    * may follow a reconnect whose PBX state the running one has partly missed). Resolves with the number of users
    * when the run it started or joined has finished.
    */
-  reconcile(connection: string): Promise<number> {
+  reconcile(connection: string, cause: ReconcileCause = 'reconnect'): Promise<number> {
     if (!this.queues.has(connection)) return Promise.resolve(0);
     const running = this.reconciles.get(connection);
     if (running) {
-      running.again ??= running.done.then(() => this.reconcile(connection));
-      return running.again;
+      // The run after this one goes at the more urgent pace of those asked for.
+      if (running.again?.cause === 'periodic' && cause === 'reconnect') running.again.cause = cause;
+      if (!running.again) {
+        const again: { cause: ReconcileCause; done: Promise<number> } = { cause, done: running.done };
+        again.done = running.done.then(() => this.reconcile(connection, again.cause));
+        running.again = again;
+      }
+      return running.again.done;
     }
     const run: ReconcileRun = {
-      done: this.reconcileAll(connection).finally(() => {
+      done: this.reconcileAll(connection, cause).finally(() => {
         if (this.reconciles.get(connection) === run) this.reconciles.delete(connection);
       }),
     };
@@ -203,7 +214,7 @@ export class SyncPipeline {
     return run.done;
   }
 
-  private async reconcileAll(connection: string): Promise<number> {
+  private async reconcileAll(connection: string, cause: ReconcileCause): Promise<number> {
     const users = [...(await this.deps.usersOf(connection)).values()];
     const batches: string[][] = [];
     for (let i = 0; i < users.length; i += RECONCILE_BATCH) batches.push(users.slice(i, i + RECONCILE_BATCH));
@@ -217,7 +228,7 @@ export class SyncPipeline {
         await Promise.all(this.verifyMany(connection, batch));
       }
     };
-    await Promise.all(Array.from({ length: RECONCILE_LANES }, lane));
+    await Promise.all(Array.from({ length: RECONCILE_LANES[cause] }, lane));
     return users.length;
   }
 
@@ -258,7 +269,10 @@ export class SyncPipeline {
     this.deps.records.recent.forgetConnection(connection); // pushes of an earlier tenure may have been overtaken
     const worker = new Worker<SyncJob>(
       syncQueueName(connection),
-      (job) => (job.name === 'reconcile' ? this.reconcile(connection).then(() => undefined) : this.sync(job)),
+      (job) =>
+        job.name === 'reconcile'
+          ? this.reconcile(connection, 'periodic').then(() => undefined)
+          : this.sync(job),
       { connection: this.connection, prefix: this.prefix, concurrency: this.options.concurrency },
     );
     worker.on('error', (err) =>
