@@ -174,8 +174,8 @@ export class Timers {
     clearTimeout(this.wakeTimer);
     this.wakeAt = Infinity;
     await this.sweeping;
+    // Not waiting for a legacy migration: BullMQ's connection waits while Redis is away (it is harmless to leave).
     await this.legacy.close();
-    await this.migrating;
   }
 
   /** One pass over every partition; a call during a pass asks for one more pass right after. */
