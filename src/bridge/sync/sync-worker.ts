@@ -221,9 +221,9 @@ export class SyncPipeline {
     let next = 0;
     const lane = async (): Promise<void> => {
       while (next < batches.length) {
-        // The lease moved away: the new holder reconciles on taking it; queueing jobs for everyone would only
-        // make it verify each user twice.
-        if (!this.deps.adapterOf(connection)) return;
+        // The lease moved away, or the link dropped: the new holder's reconcile, or the one after the reconnect,
+        // redoes it; a forced job for every user left would only verify each twice.
+        if (!this.deps.adapterOf(connection)?.status().connected) return;
         const batch = batches[next++] as string[];
         await Promise.all(this.verifyMany(connection, batch));
       }
