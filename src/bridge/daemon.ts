@@ -193,14 +193,12 @@ export class Daemon {
     // A Cluster connection works for BullMQ too: the `{bull}` prefix keeps each queue's keys in one slot.
     const bull = createBullConnection(conn);
     this.onStop('bullmq connection', () => closeClient(bull));
-    const timers = new Timers(
-      bull,
-      keys.bullPrefix(),
-      users,
-      this.metrics,
-      log.child({ component: 'timers' }),
-      clock,
-    );
+    // Timers live in the partitions' timer sets; the BullMQ connection only drains the queue of older versions.
+    const timers = new Timers(redis, keys, users, this.metrics, log.child({ component: 'timers' }), clock, {
+      connection: bull,
+      prefix: keys.bullPrefix(),
+    });
+    users.onTimersCommitted = timers.noteDue;
     this.onStop('timers', () => timers.stop());
     timers.start();
 

@@ -47,6 +47,16 @@ export function createMetrics() {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120, 600],
     registers: [registry],
   });
+  const timerRetries = new Counter({
+    name: 'pb_timer_retries_total',
+    help: 'Timers whose handling failed (Redis away, races lost, errors) and that are retried',
+    registers: [registry],
+  });
+  const timerDropped = new Counter({
+    name: 'pb_timer_dropped_total',
+    help: 'Timers dropped because their command was refused (a 4xx other than a conflict; logged)',
+    registers: [registry],
+  });
   const syncJobs = new Counter({
     name: 'pb_sync_jobs_total',
     help: 'PBX sync jobs by connection and outcome (in-sync, superseded by a newer change, retry, failed)',
@@ -155,6 +165,8 @@ export function createMetrics() {
     usersByStatus,
     commitRetries,
     timerLag,
+    timerRetries,
+    timerDropped,
     syncJobs,
     syncPendingUsers,
     syncPendingOldest,

@@ -22,7 +22,7 @@ export async function user(d: TestDaemon, id: string) {
 }
 
 /**
- * Every committed timer request is dispatched to BullMQ first (outbox), then all delayed timers are made due.
+ * The outbox is dispatched first (what a timer's command leads to is settled), then every timer is made due and run.
  * Timers that are not due yet under the fake clock fire early and are no-ops (decide() re-checks the state).
  */
 export async function fireTimers(d: TestDaemon): Promise<void> {

@@ -1,9 +1,10 @@
 /**
  * Heartbeats are cheap (issue 13): one that changes nothing visible is not a commit (no version, no outbox entry,
- * no new timer job), the one connection timer still fires after the live lastSeen's timeout, every heartbeat is
+ * no new timer), the one connection timer still fires after the live lastSeen's timeout, every heartbeat is
  * answered 204, and a key flooding one user is answered 429 RATE_LIMITED with Retry-After.
  */
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { decodeTimer } from '../../src/bridge/timers/timer-member.js';
 import { ManualClock } from '../harness/clock.js';
 import { startTestDaemon, type TestDaemon } from '../harness/daemon.js';
 import { fireTimers, ok, user, waitForUser } from './day-helpers.js';
@@ -32,10 +33,15 @@ describe('heartbeat flood', () => {
     for (const p of keys.allPartitions()) total += await d.daemon.redis!.xlen(keys.events(p));
     return total;
   };
-  /** Delayed connection timers (job ids start with the timer key "conn:<user>", ":" written "~"). */
+  /** Connection timers in the timer sets (members of kind "conn" start with "c", see timer-member.ts). */
   const delayedJobs = async () => {
-    const bull = `${d.daemon.parts!.keys.bullPrefix()}:timers:delayed`;
-    return (await d.daemon.redis!.zrange(bull, 0, -1)).filter((id) => id.startsWith('conn~')).length;
+    const keys = d.daemon.parts!.keys;
+    let n = 0;
+    for (const p of keys.allPartitions()) {
+      const members = await d.daemon.redis!.zrange(keys.timers(p), 0, -1);
+      n += members.filter((m) => decodeTimer(m).kind === 'conn').length;
+    }
+    return n;
   };
 
   it('records heartbeats while online without a commit, an event or a timer job each', async () => {

@@ -105,18 +105,38 @@ describe('stored history span', () => {
     reason: 'why',
   };
 
-  it('leaves out a null requestedBy and reason and a zero overage, and reads them back', () => {
+  it('leaves out a null requestedBy and reason, a zero overage, seconds that from and to give and a "user" cause, writes the system actor short, and reads them back', () => {
     expect(JSON.parse(encodeSpan(span))).toStrictEqual({
       statusId: 'offline',
       name: 'Offline',
       from: at(0),
       to: at(1),
-      seconds: 1,
-      cause: 'user',
-      actor: { role: 'system', name: 'system' },
+      actor: 's',
     });
     expect(decodeSpan(encodeSpan(span))).toStrictEqual(span);
     expect(decodeSpan(encodeSpan(deferred))).toStrictEqual(deferred);
+    expect(JSON.parse(encodeSpan(deferred))).toMatchObject({
+      cause: 'deferred',
+      actor: 's',
+      requestedBy: deferred.requestedBy,
+    });
+  });
+
+  it('keeps seconds that from and to do not give, another actor, and a span without an actor as it was', () => {
+    const odd: HistorySpan = {
+      ...span,
+      seconds: 5,
+      actor: { role: 'agent', name: 'dana' },
+      cause: 'connection-lost',
+    };
+    expect(JSON.parse(encodeSpan(odd))).toMatchObject({
+      seconds: 5,
+      actor: odd.actor,
+      cause: 'connection-lost',
+    });
+    expect(decodeSpan(encodeSpan(odd))).toStrictEqual(odd);
+    const { actor: _actor, ...beforeActors } = span;
+    expect(decodeSpan(JSON.stringify(beforeActors))).toStrictEqual(beforeActors);
   });
 
   it('reads the full span the previous version wrote', () => {

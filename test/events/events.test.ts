@@ -67,9 +67,17 @@ describe('delivery', () => {
     await createUser(d, 'dl-2');
     await setStatus(d, 'dl-2', 'on-break'); // commits a timer request for the overage timer too
     await sse.next(statusChange('dl-2', 'on-break'));
-    const raw = await redis.xrange(keysOf(d).events(keysOf(d).partitionOf('dl-2')), '-', '+');
+    const p = keysOf(d).partitionOf('dl-2');
+    const raw = await redis.xrange(keysOf(d).events(p), '-', '+');
     const types = raw.map(([, fields]) => fields[1]);
-    expect(types).toEqual(expect.arrayContaining(['timer.requested', 'user.directory.changed']));
+    expect(types).toEqual(expect.arrayContaining(['user.directory.changed']));
+    // The overage timer went to the partition's timer set with the commit, not into the stream.
+    expect(types).not.toContain('timer.requested');
+    expect(await redis.zcard(keysOf(d).timers(p))).toBeGreaterThan(0);
+    // An entry an older version wrote (a timer request) is never sent either.
+    await redis.xadd(keysOf(d).events(p), '*', 'type', 'timer.requested', 'user', 'dl-2', 'data', '{}');
+    await setStatus(d, 'dl-2', 'active');
+    await sse.next(statusChange('dl-2', 'active'));
     expect(sse.events.map((e) => e.event)).not.toContain('timer.requested');
     expect(sse.events.map((e) => e.event)).not.toContain('user.directory.changed');
   });

@@ -5,12 +5,12 @@
  * - no user is left engaged by a call that ended, no wrap-up or upcoming status is left waiting, and every user's
  *   queue membership and DND in the fake PBX equal what their current status type wants (unsettled());
  * - no timer was lost: each wrap-up, connection-loss and overage timer pending in Redis at a kill has had its
- *   effect once due; an overage timer not due yet is still a BullMQ job under its deterministic id.
+ *   effect once due; an overage timer not due yet is still in its partition's timer set, due at its time.
  */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Keys } from '../../src/bridge/redis/keys.js';
-import { timerJobId } from '../../src/bridge/timers/timers.js';
+import { encodeTimer } from '../../src/bridge/timers/timer-member.js';
 import { decodeState } from '../../src/bridge/users/state-codec.js';
 import { uniquePrefix } from '../harness/prefix.js';
 import { freePort } from '../harness/redis-server.js';
@@ -110,8 +110,8 @@ describe('kill -9 during load', () => {
     await runLoad(users, options, [killer()]);
 
     // Every call has ended (the call loops hang up before they stop); wrap-ups end and heartbeaters lose their
-    // connection by timer, and the PBX must come to match. Up to 80 s: a job that was running when its daemon was
-    // killed is only taken back by BullMQ after its lock (30 s) and a stalled-job check (30 s).
+    // connection by timer, and the PBX must come to match. A timer claimed when its daemon was killed is due again
+    // when its claim lease (5 s) ends.
     expect(rig.fake.channels.size).toBe(0);
     const connectionDueAt = Date.now() + (CONNECTION_TIMEOUT_SECONDS + 1) * 1000;
     let problems: string[] = [];
@@ -203,7 +203,7 @@ function timerNotApplied(t: PendingTimer, state: Json): string[] {
 
 /**
  * A user in a status whose allowance has not run out (the parked users in the short form) must still have its
- * overage timer as a BullMQ job (delayed, or just due) under its deterministic id.
+ * overage timer in the partition's timer set, due at its time (or claimed right now: a score with a half).
  */
 async function overageTimersKept(
   redisUrl: string,
@@ -213,16 +213,17 @@ async function overageTimersKept(
 ): Promise<string[]> {
   const client = new Redis(redisUrl);
   try {
-    const bull = new Keys(prefix, 4).bullPrefix();
+    const keys = new Keys(prefix, 4);
     const problems: string[] = [];
     for (const state of final.values()) {
       const minutes = types.get(state.status.id)?.allowedMinutes;
       if (!minutes || state.overage) continue;
       const dueAt = new Date(Date.parse(state.status.since) + minutes * 60_000).toISOString();
       const command = { type: 'overageDue', statusId: state.status.id, since: state.status.since } as const;
-      const jobId = timerJobId(`overage:${state.id}`, dueAt, command);
-      if ((await client.exists(`${bull}:timers:${jobId}`)) === 0)
-        problems.push(`${state.id}: ${state.status.id} has no overage timer ${jobId}`);
+      const member = encodeTimer({ userId: state.id, kind: 'overage', command });
+      const score = await client.zscore(keys.timers(keys.partitionOf(state.id)), member);
+      if (score === null || (Number(score) % 1 === 0 && Number(score) !== Date.parse(dueAt)))
+        problems.push(`${state.id}: ${state.status.id} has no overage timer due ${dueAt} (score ${score})`);
     }
     return problems;
   } finally {

@@ -90,7 +90,7 @@ describe('npm pack, installed with production dependencies only', () => {
       expect.arrayContaining([
         'dist/main.js',
         'dist/console/index.html',
-        'dist/bridge/redis/lua/commitUser-18.lua',
+        'dist/bridge/redis/lua/commitUser-19.lua',
         'config/default.yaml',
         'config/examples/freepbx.yaml',
         'config/examples/3cx.yaml',

@@ -58,6 +58,10 @@ describe('a whole day in the time-in-status report', () => {
     await status('10:30', 'active');
     await call('t1', '10:40', '11:00', 'task');
     await status('12:00', 'lunch');
+    // Timers are due on the daemon's clock; the steps move it faster than the once-a-second sweep: fire them as
+    // a real day would have (the Lunch allowance runs out at 12:30).
+    clock.set(at('12:30'));
+    await fireTimers(d);
     await status('12:40', 'active');
     await step('13:00', 'POST', '/v1/users/u1/activities', { id: 'c4', kind: 'call' });
     clock.set(at('13:01'));

@@ -114,6 +114,13 @@ export class Keys {
   lastSeen(partition: number): string {
     return `${this.tag(partition)}:last-seen`;
   }
+  /**
+   * The partition's durable timers (zset: member = user, kind and command, see timers/timer-member.ts; score = due
+   * time in ms on the daemon's clock), written by the commit script with the change that requests them.
+   */
+  timers(partition: number): string {
+    return `${this.tag(partition)}:timers`;
+  }
   eventsChannel(): string {
     return `${this.prefix}events-wakeup`;
   }

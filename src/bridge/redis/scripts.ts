@@ -15,8 +15,10 @@ import type { Redis } from 'ioredis';
  * 4: commitUser, recordSync and appendIndexedEvent also write the per-user / catalog event indexes (deleteUser
  *    removes the user's; issue 13).
  * 5: commitUser refuses a status type marked gone by closeStatusType (two more keys; issue 13, delete race).
+ * 6: commitUser schedules the change's timers in the partition's timer set (one more key, no more timer.requested
+ *    entries); claimTimers and finishTimer run that set (issue 15).
  */
-export const SCRIPT_VERSION = 5;
+export const SCRIPT_VERSION = 6;
 
 const LUA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'lua');
 const FILE_NAME = /^([a-zA-Z]+)-(\d+)\.lua$/;

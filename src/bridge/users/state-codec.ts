@@ -89,22 +89,44 @@ function withoutNulls(object: Json, fields: readonly string[]): Json {
 
 /**
  * A history span as stored in the history list: without a null requestedBy or reason or a zero overage (most
- * spans), ~50 B less each. decodeSpan() puts them back; spans of older versions have them all.
+ * spans), ~50 B less each; and (issue 15) without its seconds when they are what `from` and `to` give, without a
+ * "user" cause, and with the system's own actor written "s" (~60 B less again: a new user's first span has all
+ * three). decodeSpan() puts them back; spans of older versions have them all (seconds and cause were always
+ * written; an absent actor means a span from before actors were recorded, so the system actor is a marker).
  */
 export function encodeSpan(span: HistorySpan): string {
   const out: Json = {};
   for (const [field, value] of Object.entries(span)) {
     if (value === null && (field === 'requestedBy' || field === 'reason')) continue;
     if (field === 'overageSeconds' && value === 0) continue;
-    out[field] = value;
+    if (field === 'seconds' && span.to !== null && value === spanSeconds(span.from, span.to)) continue;
+    if (field === 'cause' && value === 'user') continue;
+    out[field] = field === 'actor' && isSystemActor(span.actor) ? SYSTEM_ACTOR_MARK : value;
   }
   return JSON.stringify(out);
 }
 
+const SYSTEM_ACTOR_MARK = 's';
+
+/** How a closed span's seconds are computed (status/spans.ts). */
+function spanSeconds(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}
+
+function isSystemActor(actor: unknown): boolean {
+  if (typeof actor !== 'object' || actor === null) return false;
+  const { role, name } = actor as { role?: unknown; name?: unknown };
+  return Object.keys(actor).length === 2 && role === 'system' && name === 'system';
+}
+
 export function decodeSpan(json: string): HistorySpan {
   const s = JSON.parse(json) as HistorySpan;
+  const actor = (s.actor as unknown) === SYSTEM_ACTOR_MARK ? { role: 'system', name: 'system' } : s.actor;
   return {
     ...s,
+    seconds: s.seconds ?? (s.to === null ? 0 : spanSeconds(s.from, s.to)),
+    cause: s.cause ?? 'user',
+    ...(actor === undefined ? {} : { actor: actor as HistorySpan['actor'] }),
     overageSeconds: s.overageSeconds ?? 0,
     requestedBy: s.requestedBy ?? null,
     reason: s.reason ?? null,

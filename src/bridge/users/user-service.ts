@@ -10,14 +10,13 @@ import {
   type Command,
   type DecideConfig,
   type DomainEvent,
-  type TimerRequest,
   type UserState,
 } from '../../status/index.js';
 import type { CatalogCache } from '../catalog/catalog-cache.js';
 import { ApiError } from '../errors.js';
 import type { Fence } from '../ha/lease.js';
 import type { Metrics } from '../metrics.js';
-import { TIMER_REQUESTED, type OutboxEntry, type UserStore } from './user-store.js';
+import type { UserStore } from './user-store.js';
 
 const MAX_ATTEMPTS = 20;
 
@@ -53,6 +52,9 @@ export interface ExecuteResult {
 }
 
 export class UserService {
+  /** Told the due times (ms) of the timers each commit scheduled (Timers wakes for the earliest it knows). */
+  onTimersCommitted: ((dueMs: number[]) => void) | undefined;
+
   constructor(
     private readonly store: UserStore,
     private readonly catalog: CatalogCache,
@@ -96,14 +98,15 @@ export class UserService {
       if (!result.ok) throw result.error;
       if (!result.changed) return { state, changed: false, events: [] };
       const now = this.clock().toISOString();
-      const timerEntries = result.timers.map((t) => timerEntry(now, t));
       const sync = { desired: this.desiredFingerprint(result.next, catalog, now), at: now };
+      // Timers are scheduled by the commit itself (the partition's timer set): none can be lost between the two.
       const committing = this.store.commit(
         state,
         result.next,
-        [...result.events, ...timerEntries],
+        result.events,
         options.fence,
         sync,
+        result.timers,
       );
       options.onCommitSent?.();
       const outcome = await committing;
@@ -117,6 +120,7 @@ export class UserService {
       }
       if (outcome.ok) {
         this.record(result.events);
+        if (result.timers.length > 0) this.onTimersCommitted?.(result.timers.map((t) => Date.parse(t.dueAt)));
         return { state: result.next, changed: true, events: result.events };
       }
       this.metrics.commitRetries.inc();
@@ -210,12 +214,4 @@ function checkExpectedVersion(state: UserState, expected: number | undefined): v
       current: state.version,
     });
   }
-}
-
-/**
- * Timers travel through the outbox like events: the dispatcher turns them into delayed jobs, so a crash between
- * commit and scheduling cannot lose one.
- */
-function timerEntry(now: string, timer: TimerRequest): OutboxEntry {
-  return { type: TIMER_REQUESTED, at: now, data: { ...timer } };
 }

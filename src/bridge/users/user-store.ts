@@ -3,11 +3,12 @@
  * guarded Lua script), delete, listing and status-type usage. It holds no rules; UserService decides.
  */
 import type { Redis } from 'ioredis';
-import type { Actor, HistorySpan, UserState } from '../../status/index.js';
+import type { Actor, HistorySpan, TimerRequest, UserState } from '../../status/index.js';
 import type { Fence } from '../ha/lease.js';
 import { execGrouped, scanKeys } from '../redis/cluster.js';
 import type { Keys } from '../redis/keys.js';
 import { runScript } from '../redis/scripts.js';
+import { encodeTimer, kindOfKey } from '../timers/timer-member.js';
 import { decodeSpan, decodeState, encodeSpan, encodeState } from './state-codec.js';
 
 export interface StoreLimits {
@@ -15,7 +16,7 @@ export interface StoreLimits {
   historyMax: number;
 }
 
-/** What goes into the outbox stream: domain events, and timer requests for the dispatcher. */
+/** What goes into the outbox stream: domain events (timers go to the partition's timer set, see commit). */
 export interface OutboxEntry {
   type: string;
   at: string;
@@ -24,7 +25,10 @@ export interface OutboxEntry {
   data: Record<string, unknown>;
 }
 
-/** Outbox entry type of a timer request (never sent to clients). */
+/**
+ * Outbox entry type of a timer request (never sent to clients). Written by script version 5 and before; entries of
+ * an older daemon still in a stream are scheduled into the timer set by the dispatcher (timers/timers.ts).
+ */
 export const TIMER_REQUESTED = 'timer.requested';
 
 export type CommitOutcome =
@@ -99,13 +103,17 @@ export class UserStore {
     await this.redis.zrem(this.keys.lastSeen(this.keys.partitionOf(userId)), userId);
   }
 
-  /** Commits `next` if the stored version is still `previous.version`. */
+  /**
+   * Commits `next` if the stored version is still `previous.version`, with its events and, in the partition's timer
+   * set, the timers it requests (a timer requested again moves to its new due time).
+   */
   async commit(
     previous: UserState,
     next: UserState,
     events: OutboxEntry[],
     fence: Fence | undefined,
     sync: SyncCommit,
+    timers: readonly TimerRequest[] = [],
   ): Promise<CommitOutcome> {
     const k = this.keys;
     const p = k.partitionOf(next.id);
@@ -133,6 +141,7 @@ export class UserStore {
       k.userEvents(next.id),
       k.typeGone(p, next.status.id),
       k.typeGone(p, newUp ?? '-'),
+      k.timers(p),
     ];
     const args: Array<string | number> = [
       previous.version,
@@ -156,6 +165,8 @@ export class UserStore {
       ...activities.map((a) => JSON.stringify(a)),
       missed.length,
       ...missed.map((m) => JSON.stringify(m)),
+      timers.length,
+      ...timers.flatMap((t) => [Date.parse(t.dueAt), timerMember(next.id, t)]),
       ...events.flatMap((e) => [
         e.type,
         JSON.stringify({ at: e.at, ...(e.actor ? { actor: e.actor } : {}), ...e.data }),
@@ -308,6 +319,12 @@ function activityRecords(entry: OutboxEntry): ActivityRecord[] {
   if (entry.data.cause === 'stale') record.cause = 'stale';
   if (entry.actor) record.actor = entry.actor;
   return [record];
+}
+
+function timerMember(userId: string, timer: TimerRequest): string {
+  const kind = kindOfKey(timer.key);
+  if (!kind) throw new Error(`timer key of no known kind: ${timer.key}`);
+  return encodeTimer({ userId, kind, command: timer.command });
 }
 
 /** A missed offer as kept in the missed-offer log: what reports count. */

@@ -12,6 +12,7 @@
   KEYS[16] the user's event index (zset: member = stream id of each "user.*" entry, score = its milliseconds),
            trimmed to the partition stream's window; an agent's SSE resume reads it instead of the whole partition
   KEYS[17] the partition's "gone" mark of the new status's type, KEYS[18] that of the new upcoming's type (issue 13)
+  KEYS[19] the partition's timer set (zset: member = timer, see timers/timer-member.ts; score = due time in ms)
   ARGV[1] expected version ("0": the user must not exist)
   ARGV[2] new state json      ARGV[3] new version   ARGV[4] user id
   ARGV[5] stream max length   ARGV[6] history max length
@@ -24,7 +25,8 @@
   ARGV[15] now, in ms (when a sync state that becomes pending began)
   ARGV[16] number of history spans S, then S span jsons,
   then the number of activity records A, then A activity jsons, then the number of missed-offer records M, then
-  M missed-offer jsons, then event entries as (type, json) pairs
+  M missed-offer jsons, then the number of timers T, then T (due ms, member) pairs, then event entries as (type,
+  json) pairs. A timer requested again (same member) is moved to its new due time: the latest commit decides.
   Returns the list of stream ids of the events, -1 when the stored version is not the expected one, -2 when
   a newer holder of the PBX connection has taken over (the fence is above ARGV[12]), or -3 when the user would
   enter a status type that is deleted or being deleted (closeStatusType marked it gone in this partition).
@@ -73,8 +75,13 @@ local missedAt = activitiesAt + activities + 1
 local missed = tonumber(ARGV[missedAt])
 for m = 1, missed do redis.call('LPUSH', KEYS[11], ARGV[missedAt + m]) end
 if missed > 0 then redis.call('LTRIM', KEYS[11], 0, tonumber(ARGV[6]) - 1) end
+-- begin issue 15 (timer set): the timers this change requests are scheduled in the same step as the change
+local timersAt = missedAt + missed + 1
+local timers = tonumber(ARGV[timersAt])
+for t = 1, timers do redis.call('ZADD', KEYS[19], ARGV[timersAt + 2 * t - 1], ARGV[timersAt + 2 * t]) end
+-- end issue 15
 local ids = {}
-local i = missedAt + missed + 1
+local i = timersAt + 2 * timers + 1
 -- begin issue 13 (event index)
 local indexed = false
 while i < #ARGV do
