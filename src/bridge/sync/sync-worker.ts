@@ -26,7 +26,14 @@ import { OutboxSyncConsumer, syncBacklog } from './outbox-consumer.js';
 import { desiredOptionsOf, desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
 import type { RevertNotice, RevertNotices } from './revert-notices.js';
 import { unsupportedSettings } from './unsupported.js';
-import type { StoredSync, SyncBasis, SyncDetails, SyncRecords } from './sync-record.js';
+import {
+  parseSyncRecord,
+  RECORD_FIELDS,
+  type StoredSync,
+  type SyncBasis,
+  type SyncDetails,
+  type SyncRecords,
+} from './sync-record.js';
 
 /** BullMQ queue of one connection (queue names may not contain ":"). */
 export const syncQueueName = (connection: string): string => `pbx-sync-${connection}`;
@@ -444,10 +451,11 @@ export class SyncPipeline {
 
   /**
    * Takes each user's sync lock and reads the states and sync records right after, one outcome per user (UserBusy
-   * when another worker holds the lock). The locks, the states and the records are three pipelines written one
-   * after the other on one connection, so Redis runs the reads after the locks are taken (in a cluster, where
-   * they may go to different nodes, the reads wait for the locks). `release` is idempotent, so the success path
-   * can send it together with the final record. Throws when Redis fails the batch as a whole.
+   * when another worker holds the lock). On one server the locks and then the reads (one HMGET per user: state
+   * and record) leave in one write on one connection, so Redis runs the reads after the locks are taken; in a
+   * cluster, where they may go to different nodes, the reads (pipelines per partition) wait for the locks.
+   * `release` is idempotent, so the success path can send it together with the final record. Throws when Redis
+   * fails the batch as a whole.
    */
   private async lockAndReadMany(userIds: readonly string[]): Promise<Array<Locked | Error>> {
     const { redis, keys, store, records } = this.deps;
@@ -473,10 +481,9 @@ export class SyncPipeline {
           ),
         ),
       );
-      reads = Promise.all([
-        Promise.all(userIds.map((id) => store.load(id))),
-        Promise.all(userIds.map((id) => records.get(id))),
-      ]);
+      // One HMGET per user: the state and its sync record live in the same hash (lastSeen is not needed here).
+      const loaded = Promise.all(userIds.map((id) => store.loadWith(id, RECORD_FIELDS)));
+      reads = loaded.then((all) => [all.map((l) => l.state), all.map((l) => parseSyncRecord(l.fields))]);
     }
     const [lockReplies, read] = await Promise.allSettled([locks, reads]);
     if (lockReplies.status === 'rejected') {
