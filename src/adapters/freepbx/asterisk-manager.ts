@@ -71,9 +71,9 @@ export function connectCapturingSocket(manager: AsteriskManager, port: number, h
  * block, lower-cased names, repeated headers become arrays, `Variable:`/`ChanVariable:` a sub-object, the greeting is
  * skipped, and a `Response: Follows` block runs to `--END COMMAND--` (this daemon sends no `Command`).
  */
-export function replaceReader(manager: AsteriskManager, socket: Socket): void {
+export function replaceReader(manager: AsteriskManager, socket: Socket, onResponse?: ResponseHook): void {
   socket.removeAllListeners('data'); // the package's reader is the only one
-  const reader = new MessageReader(dispatcher(manager));
+  const reader = new MessageReader(dispatcher(manager, onResponse));
   socket.on('data', (data: string | Buffer) => reader.push(String(data)));
 }
 
@@ -85,20 +85,42 @@ export function replaceReader(manager: AsteriskManager, socket: Socket): void {
  * `managerevent` (its name made one string). Anything else (a `Follows` response without an ActionID, junk) still
  * goes to the package's handler. `rawevent` is still emitted for every message (liveness).
  */
-export function dispatcher(manager: AsteriskManager): (msg: AmiMessage) => void {
+export function dispatcher(manager: AsteriskManager, onResponse?: ResponseHook): (msg: AmiMessage) => void {
   const packageHandler = manager.listeners('rawevent')[0];
   if (packageHandler) manager.removeListener('rawevent', packageHandler);
   return (msg) => {
     manager.emit('rawevent', msg);
     const { response, actionid, event } = msg as Record<string, unknown>;
     const isResponse = typeof response === 'string' && typeof actionid === 'string' && actionid !== '';
-    if (isResponse) manager.emit(actionid, response.toLowerCase() === 'error' ? msg : undefined, msg);
+    if (isResponse && !onResponse?.(actionid, msg))
+      manager.emit(actionid, response.toLowerCase() === 'error' ? msg : undefined, msg);
     if (event) {
       const name = Array.isArray(event) ? event.shift() : event;
       msg.event = `${name as string}`;
       manager.emit('managerevent', msg);
     } else if (!isResponse) packageHandler?.(msg);
   };
+}
+
+/** Takes the response to an action sent without the package (AmiConnection); false: not one of those. */
+export type ResponseHook = (actionId: string, msg: AmiMessage) => boolean;
+
+/**
+ * The action as the package's MakeManagerAction writes it: `ActionID` first, names trimmed and capitalised
+ * (`EventMask` → `Eventmask`), an `actionid` header dropped, the lines sorted, a blank line at the end. Perf: built
+ * here, actions leave without the package's per-action listener bookkeeping and socket write (AmiConnection writes
+ * one tick's actions at once).
+ */
+export function actionFrame(action: AmiAction, actionId: string): string {
+  const lines = [`ActionID: ${actionId}`];
+  for (const name of Object.keys(action)) {
+    const value = action[name];
+    const key = name.trim().toLowerCase();
+    if (key.length === 0 || key === 'actionid' || value === undefined) continue;
+    lines.push(`${key[0]?.toUpperCase() ?? ''}${key.slice(1)}: ${value}`);
+  }
+  lines.sort();
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /** Splits AMI text into messages (see {@link replaceReader}). */

@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { AmiMessage } from '../../../src/adapters/freepbx/ami-message.js';
 import {
+  actionFrame,
   dispatcher,
   MessageReader,
   type AsteriskManager,
@@ -111,5 +112,57 @@ describe('AMI message dispatch', () => {
     expect(handled(ours.seen)).toHaveLength(4); // 2 responses, 2 events (a list item, a Hangup)
     expect(ours.seen.filter((s) => (s as unknown[])[0] === 'raw')).toHaveLength(5); // liveness sees every message
     expect(ours.manager.listeners('rawevent')).toHaveLength(1); // the package's handler was taken off
+  });
+});
+
+describe('AMI action frames', () => {
+  /** What the package writes for `action` (logged in through a fake socket that records its writes). */
+  function packageFrame(action: Record<string, string>, id: string): Promise<string> {
+    const require = createRequire(import.meta.url);
+    const net = require('node:net') as { createConnection: unknown };
+    const original = net.createConnection;
+    const written: string[] = [];
+    const socket = Object.assign(new PassThrough(), {
+      setKeepAlive: () => undefined,
+      setNoDelay: () => undefined,
+      readyState: 'open',
+      write: (chunk: string) => written.push(chunk),
+    });
+    net.createConnection = () => socket;
+    const manager = (require('asterisk-manager') as (...a: unknown[]) => AsteriskManager)(
+      undefined,
+      'h',
+      'u',
+      's',
+      false,
+    );
+    try {
+      manager.connect(5038, 'h');
+    } finally {
+      net.createConnection = original;
+    }
+    manager.login(() => undefined);
+    const loginId = /ActionID: (\S+)/.exec(written[0] ?? '')?.[1] as string;
+    socket.emit(
+      'data',
+      `Response: Success\r\nActionID: ${loginId}\r\nMessage: Authentication accepted\r\n\r\n`,
+    );
+    return new Promise<string>((resolve) => {
+      // the package marks the login done when its response is dispatched (a tick later)
+      setImmediate(() => {
+        written.length = 0;
+        manager.action({ ...action, actionid: id }, () => undefined);
+        resolve(written.join(''));
+      });
+    });
+  }
+
+  it.each([
+    [{ Action: 'QueuePause', Interface: 'Local/1001@from-queue/n', Paused: 'true', Reason: 'On Break' }],
+    [{ Action: 'Events', EventMask: 'call,agent,system' }],
+    [{ Action: 'DBPut', Family: 'DND', Key: '1001', Val: 'YES', ' Padded ': 'x' }],
+    [{ Action: 'Setvar', Variable: 'PRESENCE_STATE(CustomPresence:1001)', Value: 'away,,Lunch: back at 2' }],
+  ])('writes what the package writes: %o', async (action) => {
+    expect(actionFrame(action, 'pb7-42')).toBe(await packageFrame(action, 'pb7-42'));
   });
 });
