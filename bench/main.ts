@@ -27,13 +27,20 @@ const SCENARIOS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = {
   webhooks,
 };
 
-function parseArgs(argv: string[]): { quick: boolean; only: string[]; cpuProf: boolean } {
+function parseArgs(argv: string[]): {
+  quick: boolean;
+  only: string[];
+  cpuProf: boolean;
+  nodeArgs: string[];
+} {
   const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const only = onlyArg ? onlyArg.split(',') : Object.keys(SCENARIOS);
   for (const name of only)
     if (!SCENARIOS[name])
       throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(SCENARIOS).join(', ')}`);
-  return { quick: argv.includes('--quick'), only, cpuProf: argv.includes('--cpu-prof') };
+  // `--node-arg=--max-semi-space-size=64` (repeatable): node flags for the daemon children, to compare settings.
+  const nodeArgs = argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
+  return { quick: argv.includes('--quick'), only, cpuProf: argv.includes('--cpu-prof'), nodeArgs };
 }
 
 interface Machine {
@@ -93,7 +100,10 @@ async function main(): Promise<void> {
   const ctx: BenchContext = {
     quick: args.quick,
     workDir,
-    daemonNodeArgs: args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profiles')}`] : [],
+    daemonNodeArgs: [
+      ...args.nodeArgs,
+      ...(args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(workDir, 'profiles')}`] : []),
+    ],
     log: (message) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`),
   };
   const info = machine();

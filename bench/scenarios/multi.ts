@@ -2,7 +2,9 @@
  * Benchmark 5: the HTTP side on more than one core. `PUT /v1/users/{id}/status` over N agents, first against one
  * daemon (100 connections), then against two daemons on the same Redis at once (50 connections each; the first holds
  * the PBX connection and syncs every change, the second only serves HTTP), alternating, 3 × 8 s each. The two
- * daemons' requests/s add up; the ratio says how much a second daemon adds on this machine.
+ * daemons' requests/s add up; the ratio says how much a second daemon adds on this machine. A third arm sends all
+ * 100 connections to the second daemon while the first only syncs: the HTTP side with the PBX sync in another
+ * process (what moving the sync off the main thread could give), with each process's CPU per request.
  */
 import type { Result } from 'autocannon';
 import { createAgents, daemonKeys, makeAgents, seedPbx, waitSettled } from '../lib/agents.js';
@@ -41,6 +43,8 @@ export async function multi(ctx: BenchContext): Promise<BenchResult> {
     const one: number[] = [];
     const two: number[] = [];
     const cpuTwo: number[] = [];
+    const split: number[] = [];
+    const splitCpu: Array<{ http: number; sync: number }> = [];
     const ok = (r: Result) => r['2xx'] / r.duration;
     for (let run = 0; run < runs; run++) {
       const r1 = await load(a.url, ids, status, 100, duration, KEYS.integration);
@@ -65,6 +69,16 @@ export async function multi(ctx: BenchContext): Promise<BenchResult> {
         `multi run ${run + 1}: one daemon ${round(ok(r1), 0)} rps; two daemons ${round(ok(ra), 0)} + ${round(ok(rb), 0)} = ${round(total, 0)} rps (${round(cpuTwo.at(-1) ?? 0, 0)} µs CPU/req, both daemons + redis)`,
       );
       await waitSettled(api, redis, daemonKeys(), 300_000);
+      const meterSplit = new CpuMeter({ server: b.pid, sync: a.pid });
+      const rs = await load(b.url, ids, status, 100, duration, KEYS.integration);
+      const cs = meterSplit.read();
+      split.push(ok(rs));
+      const per = (cpu: number | undefined) => ((cpu ?? 0) * 1e6) / Math.max(1, rs['2xx']);
+      splitCpu.push({ http: per(cs.server), sync: per(cs.sync) });
+      ctx.log(
+        `multi run ${run + 1}: HTTP on the daemon without the PBX connection ${round(ok(rs), 0)} rps (${round(per(cs.server), 0)} µs CPU/req there, ${round(per(cs.sync), 0)} µs in the syncing daemon)`,
+      );
+      await waitSettled(api, redis, daemonKeys(), 300_000);
     }
     const bench = `5. status change, ${users} users, 2 daemons`;
     const ratio = median(two) / median(one);
@@ -79,8 +93,20 @@ export async function multi(ctx: BenchContext): Promise<BenchResult> {
           ratio: `${round(ratio, 2)}×`,
         },
         { bench, metric: 'CPU per request, both daemons + redis', value: `${round(median(cpuTwo), 0)} µs` },
+        {
+          bench,
+          metric: 'requests/s, HTTP on one daemon, PBX sync in the other (100 conns) vs one daemon',
+          value: String(round(median(split), 0)),
+          baseline: String(round(median(one), 0)),
+          ratio: `${round(median(split) / median(one), 2)}×`,
+        },
+        {
+          bench,
+          metric: 'CPU per request there: HTTP daemon + syncing daemon',
+          value: `${round(median(splitCpu.map((c) => c.http)), 0)} + ${round(median(splitCpu.map((c) => c.sync)), 0)} µs`,
+        },
       ],
-      data: { users, duration, runs, one, two, cpuTwo },
+      data: { users, duration, runs, one, two, cpuTwo, split, splitCpu },
     };
   } finally {
     api.close();

@@ -130,7 +130,12 @@ describe('a user the previous version stored', () => {
     const prefix = uniquePrefix('codec');
     const keys = new Keys(prefix, 4); // the harness runs 4 partitions
     const redis = new Redis(inject('redisUrl'));
-    const d = await startTestDaemon({ redisUrl: inject('redisUrl'), prefix });
+    // The stored shift opened on a fixed day: no automatic shift end may close it whenever the test runs.
+    const d = await startTestDaemon({
+      redisUrl: inject('redisUrl'),
+      prefix,
+      config: { status: { shift: { maxHours: null, endAfterOfflineMinutes: null } } },
+    });
     try {
       // Exactly what the previous version's commit wrote for a user with an open shift.
       const since = '2026-12-03T14:25:44.546Z';
