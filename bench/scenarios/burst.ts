@@ -101,7 +101,7 @@ export async function burst(ctx: BenchContext): Promise<BenchResult> {
     const minimum = perAgent * count;
     const ratio = writes / minimum;
     ctx.log(
-      `burst: all ${count} on the PBX after ${round(inSync, 2)} s; ${burstReads} reads (${round(burstReads / count, 2)}/agent, calibration ${readsPerAgent}); ${writes} writes for a minimum of ${minimum} (${round(ratio, 2)}×); CPU s: daemon ${round(cpu.daemon ?? 0)}, bench+fake PBX ${round(cpu.bench ?? 0)}, redis ${round(cpu.redis ?? 0)}`,
+      `burst: all ${count} on the PBX after ${round(inSync, 2)} s; ${burstReads} reads (${round(burstReads / count, 2)}/agent, calibration ${readsPerAgent}); ${writes} writes for a minimum of ${minimum} (${round(ratio, 2)}×); CPU s: daemon ${round(cpu.daemon ?? 0, 2)}, bench+fake PBX ${round(cpu.bench ?? 0, 2)}, redis ${round(cpu.redis ?? 0, 2)}`,
     );
 
     const bench = `3. break burst, ${count} agents`;

@@ -154,9 +154,18 @@ const PAUSE_REASON_UNSAFE = /[;,|\u0000-\u001f\u007f]/g;
 
 /** A status name made into a safe pause reason: unsafe characters dropped, cut to 79 bytes on a character boundary. */
 export function defaultPauseReason(name: string): string {
+  // Perf: every commit and every sync of a user asks (through desiredSettings); names are few.
+  const known = pauseReasons.get(name);
+  if (known !== undefined) return known;
   const cleaned = name.replace(PAUSE_REASON_UNSAFE, ' ').replace(/\s+/g, ' ').trim();
-  return cutToBytes(cleaned, PAUSE_REASON_MAX_BYTES).trim();
+  const reason = cutToBytes(cleaned, PAUSE_REASON_MAX_BYTES).trim();
+  if (pauseReasons.size >= 1000) pauseReasons.clear();
+  pauseReasons.set(name, reason);
+  return reason;
 }
+
+/** Status type name → its default pause reason (a pure function's results; bounded). */
+const pauseReasons = new Map<string, string>();
 
 /** True when `reason` can be used as is (what the API accepts for pbxPresence.freepbx.pauseReason). */
 export function isSafePauseReason(reason: string): boolean {
@@ -186,14 +195,25 @@ export function withQueueHandling(type: StatusType, fallback?: QueueMode): Statu
   return { ...type, pbxPresence: { ...type.pbxPresence, freepbx } };
 }
 
+/** UTF-8 length (a lone surrogate counts 3 bytes, as U+FFFD, the way TextEncoder writes it). */
 function byteLength(text: string): number {
-  return new TextEncoder().encode(text).length;
+  let bytes = 0;
+  for (const char of text) bytes += charBytes(char);
+  return bytes;
 }
 
+function charBytes(char: string): number {
+  const cp = char.codePointAt(0) as number;
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/** Perf: one pass (it encoded the whole prefix again for every character). */
 function cutToBytes(text: string, maxBytes: number): string {
   let out = '';
+  let bytes = 0;
   for (const char of text) {
-    if (byteLength(out + char) > maxBytes) break;
+    bytes += charBytes(char);
+    if (bytes > maxBytes) break;
     out += char;
   }
   return out;

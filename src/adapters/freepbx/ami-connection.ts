@@ -15,6 +15,7 @@ import { PbxError } from '../pbx.js';
 import { unavailable } from './ami-errors.js';
 import { cleanAction, eventName, field, isSuccess, type AmiAction, type AmiMessage } from './ami-message.js';
 import {
+  actionFrame,
   connectCapturingSocket,
   createManager,
   replaceReader,
@@ -51,7 +52,10 @@ export class AmiConnection {
   private readonly pending = new Set<Pending>();
   private readonly lists = new Map<string, (msg: AmiMessage) => void>();
   private actionSeq = 0;
-  private corked = false;
+  /** Actions sent by dispatch() waiting for their response, by ActionID. */
+  private readonly awaiting = new Map<string, (res: AmiMessage) => void>();
+  /** Frames of this tick not yet written. */
+  private outgoing: string[] = [];
   private closedReason: string | null = null;
   private readonly closedWaiters: Array<(reason: string) => void> = [];
   private readonly prefix = `pb${++connectionSeq}-`;
@@ -70,8 +74,8 @@ export class AmiConnection {
   ): Promise<AmiConnection> {
     const manager = createManager(endpoint.host, endpoint.username, endpoint.secret);
     const socket = connectCapturingSocket(manager, endpoint.port, endpoint.host);
-    if (socket) replaceReader(manager, socket);
     const conn = new AmiConnection(manager, socket);
+    if (socket) replaceReader(manager, socket, (id, msg) => conn.answer(id, msg));
     conn.listen(hooks);
     const abort = (): void => conn.close('stopped');
     signal.addEventListener('abort', abort, { once: true });
@@ -101,10 +105,7 @@ export class AmiConnection {
   send(action: AmiAction, timeoutMs: number): Promise<AmiMessage> {
     if (this.closed) return Promise.reject(unavailable(`AMI link closed: ${this.closedReason}`));
     const id = this.nextActionId();
-    this.corkTick();
-    const reply = new Promise<AmiMessage>((resolve) => {
-      this.manager.action({ ...cleanAction(action), actionid: id }, (_err, res) => resolve(res));
-    });
+    const reply = new Promise<AmiMessage>((resolve) => this.dispatch(action, id, resolve));
     return this.deadline(reply, timeoutMs, `AMI ${action.Action ?? 'action'}`, id);
   }
 
@@ -112,7 +113,6 @@ export class AmiConnection {
   list(action: AmiAction, completeEvent: string, timeoutMs: number): Promise<ListResult> {
     if (this.closed) return Promise.reject(unavailable(`AMI link closed: ${this.closedReason}`));
     const id = this.nextActionId();
-    this.corkTick();
     const result = new Promise<ListResult>((resolve) => {
       const items: AmiMessage[] = [];
       let response: AmiMessage | null = null;
@@ -121,7 +121,7 @@ export class AmiConnection {
         if (eventName(msg) === completeEvent.toLowerCase()) finish();
         else items.push(msg);
       });
-      this.manager.action({ ...cleanAction(action), actionid: id }, (_err, res) => {
+      this.dispatch(action, id, (res) => {
         response = res;
         if (!isSuccess(res)) finish();
       });
@@ -131,11 +131,46 @@ export class AmiConnection {
     );
   }
 
+  /** The response to an action sent by {@link dispatch}: hands it to its sender (false: not one of ours). */
+  answer(actionId: string, msg: AmiMessage): boolean {
+    const resolve = this.awaiting.get(actionId);
+    if (!resolve) return false;
+    this.awaiting.delete(actionId);
+    resolve(msg);
+    return true;
+  }
+
+  /**
+   * Sends an action; `onResponse` gets its response. Perf: with the socket in hand the frame is built here and the
+   * actions of one tick leave in one socket write (a sync sends several at once, a batch of syncs many); the
+   * package's action() registered a listener and wrote to the socket per action.
+   */
+  private dispatch(action: AmiAction, id: string, onResponse: (res: AmiMessage) => void): void {
+    const socket = this.socket;
+    if (!socket) {
+      this.manager.action({ ...cleanAction(action), actionid: id }, (_err, res) => onResponse(res));
+      return;
+    }
+    this.awaiting.set(id, onResponse);
+    this.outgoing.push(actionFrame(cleanAction(action), id));
+    if (this.outgoing.length > 1) return;
+    process.nextTick(() => {
+      const text = this.outgoing.join('');
+      this.outgoing = [];
+      if (!this.closed) socket.write(text, 'utf-8');
+    });
+  }
+
   /** Closes for good: fails pending actions, destroys the socket (even a half-open one). Idempotent. */
   close(reason: string): void {
     if (this.closedReason !== null) return;
     this.closedReason = reason;
     for (const p of [...this.pending]) p.fail(unavailable(`AMI link closed: ${reason}`));
+    this.awaiting.clear();
+    // Actions of this tick still leave (a Logoff sent right before the close, as the corked socket's end() did).
+    const unsent = this.outgoing.join('');
+    this.outgoing = [];
+    if (unsent && this.socket && !this.socket.destroyed) this.socket.write(unsent, 'utf-8');
     this.manager.removeAllListeners();
     this.manager.on('error', () => undefined); // a late socket error must not become an unhandled 'error'
     this.manager.disconnect();
@@ -179,7 +214,10 @@ export class AmiConnection {
     return new Promise<T>((resolve, reject) => {
       const entry: Pending = { fail: (err) => settle(() => reject(err)) };
       const timer = setTimeout(() => {
-        if (actionId) this.manager.removeAllListeners(actionId);
+        if (actionId) {
+          this.awaiting.delete(actionId);
+          this.manager.removeAllListeners(actionId);
+        }
         settle(() => reject(new PbxError('PBX_TIMEOUT', `${what}: no answer within ${ms} ms`)));
       }, ms);
       const settle = (fn: () => void): void => {
@@ -192,21 +230,6 @@ export class AmiConnection {
         (value) => settle(() => resolve(value)),
         (err: unknown) => settle(() => reject(err)),
       );
-    });
-  }
-
-  /**
-   * Perf: the actions sent in one tick leave in one socket write (a sync sends several at once, a batch of syncs
-   * many), not one write each; the package writes every action on its own.
-   */
-  private corkTick(): void {
-    const socket = this.socket;
-    if (!socket || this.corked) return;
-    this.corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      socket.uncork();
     });
   }
 

@@ -25,6 +25,8 @@ export interface AsteriskManager {
   isConnected(): boolean;
   on(event: string, listener: Listener): void;
   emit(event: string, ...args: unknown[]): boolean;
+  listeners(event: string): Listener[];
+  removeListener(event: string, listener: Listener): void;
   removeAllListeners(event?: string): void;
 }
 
@@ -69,10 +71,56 @@ export function connectCapturingSocket(manager: AsteriskManager, port: number, h
  * block, lower-cased names, repeated headers become arrays, `Variable:`/`ChanVariable:` a sub-object, the greeting is
  * skipped, and a `Response: Follows` block runs to `--END COMMAND--` (this daemon sends no `Command`).
  */
-export function replaceReader(manager: AsteriskManager, socket: Socket): void {
+export function replaceReader(manager: AsteriskManager, socket: Socket, onResponse?: ResponseHook): void {
   socket.removeAllListeners('data'); // the package's reader is the only one
-  const reader = new MessageReader((msg) => manager.emit('rawevent', msg));
+  const reader = new MessageReader(dispatcher(manager, onResponse));
   socket.on('data', (data: string | Buffer) => reader.push(String(data)));
+}
+
+/**
+ * Perf: hands a message on the way the package's `rawevent` handler (ManagerEvent) does, without its detours: it
+ * bound and deferred (process.nextTick) every emit, and emitted each message under two or three names nobody here
+ * listens to ('response', the event's own name). What this daemon listens to comes out the same, in the same order:
+ * an action's response on its ActionID (with the `Response: Error` block as the callback's error), an event on
+ * `managerevent` (its name made one string). Anything else (a `Follows` response without an ActionID, junk) still
+ * goes to the package's handler. `rawevent` is still emitted for every message (liveness).
+ */
+export function dispatcher(manager: AsteriskManager, onResponse?: ResponseHook): (msg: AmiMessage) => void {
+  const packageHandler = manager.listeners('rawevent')[0];
+  if (packageHandler) manager.removeListener('rawevent', packageHandler);
+  return (msg) => {
+    manager.emit('rawevent', msg);
+    const { response, actionid, event } = msg as Record<string, unknown>;
+    const isResponse = typeof response === 'string' && typeof actionid === 'string' && actionid !== '';
+    if (isResponse && !onResponse?.(actionid, msg))
+      manager.emit(actionid, response.toLowerCase() === 'error' ? msg : undefined, msg);
+    if (event) {
+      const name = Array.isArray(event) ? event.shift() : event;
+      msg.event = `${name as string}`;
+      manager.emit('managerevent', msg);
+    } else if (!isResponse) packageHandler?.(msg);
+  };
+}
+
+/** Takes the response to an action sent without the package (AmiConnection); false: not one of those. */
+export type ResponseHook = (actionId: string, msg: AmiMessage) => boolean;
+
+/**
+ * The action as the package's MakeManagerAction writes it: `ActionID` first, names trimmed and capitalised
+ * (`EventMask` → `Eventmask`), an `actionid` header dropped, the lines sorted, a blank line at the end. Perf: built
+ * here, actions leave without the package's per-action listener bookkeeping and socket write (AmiConnection writes
+ * one tick's actions at once).
+ */
+export function actionFrame(action: AmiAction, actionId: string): string {
+  const lines = [`ActionID: ${actionId}`];
+  for (const name of Object.keys(action)) {
+    const value = action[name];
+    const key = name.trim().toLowerCase();
+    if (key.length === 0 || key === 'actionid' || value === undefined) continue;
+    lines.push(`${key[0]?.toUpperCase() ?? ''}${key.slice(1)}: ${value}`);
+  }
+  lines.sort();
+  return `${lines.join('\r\n')}\r\n\r\n`;
 }
 
 /** Splits AMI text into messages (see {@link replaceReader}). */

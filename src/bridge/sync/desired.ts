@@ -8,7 +8,7 @@
  *   load). An upcoming status that does take queue calls never routes early: the agent is still busy.
  * During wrap-up (after-call work) a member that would take queue calls is paused with its own reason instead.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DesiredSettings } from '../../adapters/pbx.js';
 import {
   isInWrapUp,
@@ -99,7 +99,7 @@ export function fingerprint(
   desired: DesiredSettings,
 ): string {
   const text = JSON.stringify([connection, target.extension, target.queues, target.mobile ?? null, desired]);
-  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+  return hash('sha256', text, 'base64url').slice(0, 22); // one-shot: half the cost of createHash().update().digest()
 }
 
 /**

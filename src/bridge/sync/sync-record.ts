@@ -41,7 +41,8 @@ export interface SyncBasis {
   version: number;
 }
 
-const RECORD_FIELDS = ['sync', 'syncState', 'syncDesired', 'syncSince'] as const;
+/** The user hash fields of a sync record (see {@link parseSyncRecord}). */
+export const RECORD_FIELDS = ['sync', 'syncState', 'syncDesired', 'syncSince'] as const;
 
 type SyncStep = 'pushing' | 'applied' | 'retrying' | 'failed';
 
@@ -153,6 +154,9 @@ function detailsOf(d: SyncDetails): SyncDetails {
   const { lastError, syncedAt, unsupported = [], fingerprint, pushed, connection } = d;
   return { lastError, syncedAt, unsupported, fingerprint, pushed, connection };
 }
+
+/** The record from the values of RECORD_FIELDS, in that order; null when the user has none. */
+export const parseSyncRecord = (fields: Array<string | null>): StoredSync | null => storedSync(fields);
 
 function storedSync([json, state, desired, since]: Array<string | null>): StoredSync | null {
   if (!json && !state) return null;

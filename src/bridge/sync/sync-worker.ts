@@ -19,13 +19,21 @@ import type { CatalogCache } from '../catalog/catalog-cache.js';
 import type { Metrics } from '../metrics.js';
 import type { Keys } from '../redis/keys.js';
 import type { StreamEntry } from '../outbox/outbox-entry.js';
+import type { PipelineResult } from '../redis/cluster.js';
 import { runScript } from '../redis/scripts.js';
 import type { UserStore } from '../users/user-store.js';
 import { OutboxSyncConsumer, syncBacklog } from './outbox-consumer.js';
 import { desiredOptionsOf, desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
 import type { RevertNotice, RevertNotices } from './revert-notices.js';
 import { unsupportedSettings } from './unsupported.js';
-import type { StoredSync, SyncBasis, SyncDetails, SyncRecords } from './sync-record.js';
+import {
+  parseSyncRecord,
+  RECORD_FIELDS,
+  type StoredSync,
+  type SyncBasis,
+  type SyncDetails,
+  type SyncRecords,
+} from './sync-record.js';
 
 /** BullMQ queue of one connection (queue names may not contain ":"). */
 export const syncQueueName = (connection: string): string => `pbx-sync-${connection}`;
@@ -529,20 +537,40 @@ export class SyncPipeline {
 
   /**
    * Takes each user's sync lock and reads the states and sync records right after, one outcome per user (UserBusy
-   * when another worker holds the lock). The locks, the states and the records are three pipelines written one
-   * after the other on one connection, so Redis runs the reads after the locks are taken (in a cluster, where
-   * they may go to different nodes, the reads wait for the locks). `release` is idempotent, so the success path
-   * can send it together with the final record. Throws when Redis fails the batch as a whole.
+   * when another worker holds the lock). On one server the locks and then the reads (one HMGET per user: state
+   * and record) leave in one write on one connection, so Redis runs the reads after the locks are taken; in a
+   * cluster, where they may go to different nodes, the reads (pipelines per partition) wait for the locks.
+   * `release` is idempotent, so the success path can send it together with the final record. Throws when Redis
+   * fails the batch as a whole.
    */
   private async lockAndReadMany(userIds: readonly string[]): Promise<Array<Locked | Error>> {
     const { redis, keys, store, records } = this.deps;
     const lockKeys = userIds.map((id) => keys.syncLock(id));
     const tokens = userIds.map(() => randomUUID());
-    const locking = redis.pipeline();
-    for (const [i, key] of lockKeys.entries()) locking.set(key, tokens[i] as string, 'PX', 30_000, 'NX');
-    const locks = locking.exec();
-    if (redis.isCluster) await locks.catch(() => undefined);
-    const reads = Promise.all([store.loadMany([...userIds]), records.getMany(userIds)]);
+    let locks: Promise<PipelineResult | null>;
+    let reads: Promise<[Array<UserState | null>, Array<StoredSync | null>]>;
+    if (redis.isCluster) {
+      const locking = redis.pipeline();
+      for (const [i, key] of lockKeys.entries()) locking.set(key, tokens[i] as string, 'PX', 30_000, 'NX');
+      locks = locking.exec();
+      await locks.catch(() => undefined);
+      reads = Promise.all([store.loadMany([...userIds]), records.getMany(userIds)]);
+    } else {
+      // Perf: plain commands issued in one turn on the auto-pipelining client: the locks, then the reads, leave in
+      // the turn's one write (three pipelines of their own were three writes per batch: bench/ deferred syncs one
+      // or two users at a time). One connection, so Redis still runs the reads after the locks.
+      locks = Promise.all(
+        lockKeys.map((key, i) =>
+          redis.set(key, tokens[i] as string, 'PX', 30_000, 'NX').then(
+            (ok): [Error | null, unknown] => [null, ok],
+            (err: unknown): [Error | null, unknown] => [err as Error, null],
+          ),
+        ),
+      );
+      // One HMGET per user: the state and its sync record live in the same hash (lastSeen is not needed here).
+      const loaded = Promise.all(userIds.map((id) => store.loadWith(id, RECORD_FIELDS)));
+      reads = loaded.then((all) => [all.map((l) => l.state), all.map((l) => parseSyncRecord(l.fields))]);
+    }
     const [lockReplies, read] = await Promise.allSettled([locks, reads]);
     if (lockReplies.status === 'rejected') {
       reads.catch(() => undefined);
