@@ -247,23 +247,18 @@ describe('Timers on the timer set', () => {
     });
     expect(await queue.getJobCounts('delayed', 'waiting')).toEqual({ delayed: 0, waiting: 0 });
 
-    await s.timers.onOutboxEntry({
+    const entry = {
       partition: 0,
       id: '1-0',
       type: 'timer.requested',
       userId: 'u-entry',
       data: { at: T, key: 'shift:u-entry', dueAt: due, command: shiftEnd('u-entry').command },
-    });
+    };
+    await s.timers.onOutboxEntry(entry);
     const member = encodeTimer(shiftEnd('u-entry'));
     expect(Number(await s.redis.zscore(s.setKey('u-entry'), member))).toBe(Date.parse(due));
     // Handled twice (a redelivered entry), or an unreadable one: nothing more.
-    await s.timers.onOutboxEntry({
-      partition: 0,
-      id: '1-0',
-      type: 'timer.requested',
-      userId: 'u-entry',
-      data: { at: T, key: 'shift:u-entry', dueAt: due, command: shiftEnd('u-entry').command },
-    });
+    await s.timers.onOutboxEntry(entry);
     await s.timers.onOutboxEntry({ partition: 0, id: '2-0', type: 'timer.requested', userId: 'x', data: {} });
     expect((await s.members()).sort()).toEqual([encodeTimer(shiftEnd('u-job')), member].sort());
   });

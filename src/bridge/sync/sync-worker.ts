@@ -21,6 +21,7 @@ import type { Keys } from '../redis/keys.js';
 import type { StreamEntry } from '../outbox/outbox-entry.js';
 import type { PipelineResult } from '../redis/cluster.js';
 import { runScript } from '../redis/scripts.js';
+import { runLimited } from '../run-limited.js';
 import type { UserStore } from '../users/user-store.js';
 import { OutboxSyncConsumer, syncBacklog } from './outbox-consumer.js';
 import { desiredOptionsOf, desiredSettings, fingerprint, type DesiredOptions } from './desired.js';
@@ -226,17 +227,12 @@ export class SyncPipeline {
     const users = [...(await this.deps.usersOf(connection)).values()];
     const batches: string[][] = [];
     for (let i = 0; i < users.length; i += RECONCILE_BATCH) batches.push(users.slice(i, i + RECONCILE_BATCH));
-    let next = 0;
-    const lane = async (): Promise<void> => {
-      while (next < batches.length) {
-        // The lease moved away, or the link dropped: the new holder's reconcile, or the one after the reconnect,
-        // redoes it; a forced job for every user left would only verify each twice.
-        if (!this.deps.adapterOf(connection)?.status().connected) return;
-        const batch = batches[next++] as string[];
-        await Promise.all(this.verifyMany(connection, batch));
-      }
-    };
-    await Promise.all(Array.from({ length: RECONCILE_LANES[cause] }, lane));
+    await runLimited(batches, RECONCILE_LANES[cause], async (batch) => {
+      // The lease moved away, or the link dropped: the new holder's reconcile, or the one after the reconnect,
+      // redoes it; a forced job for every user left would only verify each twice.
+      if (!this.deps.adapterOf(connection)?.status().connected) return;
+      await Promise.all(this.verifyMany(connection, batch));
+    });
     return users.length;
   }
 

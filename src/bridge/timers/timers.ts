@@ -23,6 +23,7 @@
  * are scheduled into the set by the outbox dispatcher, and jobs left in the old queue are moved into the set at
  * start and once a minute while any remain.
  */
+import { runLimited } from '../run-limited.js';
 import type { ConnectionOptions } from 'bullmq';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -232,9 +233,10 @@ export class Timers {
         if (list) list.push(item);
         else byUser.set(user, [item]);
       }
+      // fire() handles its own failures (a retry at the lease end); nothing here may stop the other users' timers.
       await runLimited([...byUser.values()], this.concurrency, async (list) => {
         for (const item of list) await this.fire(key, item.member, item.due, lease);
-      });
+      }).catch(() => undefined);
       if (items.length < this.batch || !this.started) return;
     }
   }
@@ -369,16 +371,4 @@ function isNotFound(err: unknown): boolean {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-/** Runs `fn` over `items`, at most `limit` at once; never rejects (fn handles its own errors). */
-async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item).catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

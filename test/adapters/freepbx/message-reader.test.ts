@@ -2,13 +2,13 @@
  * The AMI reader that replaces asterisk-manager's ManagerReader builds the same messages as the package: fed the same
  * bytes in awkward chunks (split mid-line, between CR and LF), it yields what the package's reader yields. Pure.
  */
-import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { AmiMessage } from '../../../src/adapters/freepbx/ami-message.js';
 import {
   actionFrame,
+  createManager,
   dispatcher,
   MessageReader,
   type AsteriskManager,
@@ -23,29 +23,29 @@ const WIRE = [
   'Event: Odd\nNoColonHere\n  Spaced : yes\n\n',
 ].join('');
 
-/** What the package's own reader makes of `chunks` (its 'data' handler, driven through a fake socket). */
-async function packageMessages(chunks: string[]): Promise<unknown[]> {
+/**
+ * A package manager whose TCP connect gets `socket` instead of a real connection (the package calls
+ * `net.createConnection` inside connect()), so its own reader and writer run against what the test feeds and records.
+ */
+function packageOn(socket: PassThrough): AsteriskManager {
   const require = createRequire(import.meta.url);
   const net = require('node:net') as { createConnection: unknown };
   const original = net.createConnection;
-  const socket = Object.assign(new PassThrough(), {
-    setKeepAlive: () => undefined,
-    setNoDelay: () => undefined,
-    readyState: 'open',
-  });
+  Object.assign(socket, { setKeepAlive: () => undefined, setNoDelay: () => undefined, readyState: 'open' });
   net.createConnection = () => socket;
-  const manager = (require('asterisk-manager') as (...a: unknown[]) => EventEmitter)(
-    undefined,
-    'h',
-    'u',
-    's',
-    false,
-  ) as EventEmitter & { connect(port: number, host: string): void };
+  const manager = createManager('h', 'u', 's');
   try {
     manager.connect(5038, 'h');
   } finally {
     net.createConnection = original;
   }
+  return manager;
+}
+
+/** What the package's own reader makes of `chunks` (its 'data' handler, driven through a fake socket). */
+async function packageMessages(chunks: string[]): Promise<unknown[]> {
+  const socket = new PassThrough();
+  const manager = packageOn(socket);
   const out: unknown[] = [];
   manager.on('rawevent', (m: unknown) => out.push(m));
   for (const c of chunks) socket.emit('data', c);
@@ -77,14 +77,7 @@ describe('AMI message reader', () => {
 describe('AMI message dispatch', () => {
   /** A fresh package manager (not connected) with listeners that record what this daemon listens to. */
   function recorder(ids: string[]): { manager: AsteriskManager; seen: unknown[] } {
-    const require = createRequire(import.meta.url);
-    const manager = (require('asterisk-manager') as (...a: unknown[]) => AsteriskManager)(
-      undefined,
-      'h',
-      'u',
-      's',
-      false,
-    );
+    const manager = createManager('h', 'u', 's');
     const seen: unknown[] = [];
     manager.on('managerevent', (m) => seen.push(['event', m]));
     manager.on('rawevent', (m) => seen.push(['raw', (m as AmiMessage).actionid ?? null]));
@@ -118,29 +111,9 @@ describe('AMI message dispatch', () => {
 describe('AMI action frames', () => {
   /** What the package writes for `action` (logged in through a fake socket that records its writes). */
   function packageFrame(action: Record<string, string>, id: string): Promise<string> {
-    const require = createRequire(import.meta.url);
-    const net = require('node:net') as { createConnection: unknown };
-    const original = net.createConnection;
     const written: string[] = [];
-    const socket = Object.assign(new PassThrough(), {
-      setKeepAlive: () => undefined,
-      setNoDelay: () => undefined,
-      readyState: 'open',
-      write: (chunk: string) => written.push(chunk),
-    });
-    net.createConnection = () => socket;
-    const manager = (require('asterisk-manager') as (...a: unknown[]) => AsteriskManager)(
-      undefined,
-      'h',
-      'u',
-      's',
-      false,
-    );
-    try {
-      manager.connect(5038, 'h');
-    } finally {
-      net.createConnection = original;
-    }
+    const socket = Object.assign(new PassThrough(), { write: (chunk: string) => written.push(chunk) });
+    const manager = packageOn(socket);
     manager.login(() => undefined);
     const loginId = /ActionID: (\S+)/.exec(written[0] ?? '')?.[1] as string;
     socket.emit(
